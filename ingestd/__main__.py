@@ -1,0 +1,3 @@
+from ingestd.cli.main import main
+
+raise SystemExit(main())

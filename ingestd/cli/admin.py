@@ -1,0 +1,94 @@
+"""check, import, reprocess."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+
+from ingestd.cli.main import command
+from ingestd.cli.output import write
+from ingestd.config import Settings
+from ingestd.errors import ConfigError
+from ingestd.pipeline import ingest, process_pending, reprocess
+from ingestd.rules import load_rules
+from ingestd.services import open_services
+from ingestd.sources.files import iter_paths
+
+_STATE_VI = {"matched": "đã khớp", "review": "chờ xem xét", "ignored": "bỏ qua",
+             "failed": "lỗi", "new": "mới"}
+
+
+@command("check")
+def check(args: argparse.Namespace, settings: Settings) -> int:
+    book = load_rules(settings.rules_dir)   # raises RulesError with every problem
+    reports = sum(len(d.reports) for d in book.directives)
+    write(f"OK: {settings.config_path.name} và thư mục rules hợp lệ — {len(book.units)} đơn vị, "
+          f"{len(book.directives)} văn bản chỉ đạo, {reports} báo cáo.")
+    return 0
+
+
+class _Progress:
+    """A rich progress bar on a terminal; a line every 100 items otherwise."""
+
+    def __init__(self) -> None:
+        self.n = 0
+        self.bar = None
+        if sys.stderr.isatty():
+            from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+            self.bar = Progress(SpinnerColumn(), TextColumn("{task.description}"),
+                                TextColumn("{task.completed} thư"), TimeElapsedColumn(),
+                                transient=True)
+            self.task = self.bar.add_task("Đang nhập", total=None)
+
+    def __enter__(self) -> _Progress:
+        if self.bar:
+            self.bar.__enter__()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self.bar:
+            self.bar.__exit__(*exc)
+
+    def step(self, ref: str) -> None:
+        self.n += 1
+        if self.bar:
+            self.bar.update(self.task, advance=1, description=f"Đang nhập {ref[-40:]}")
+        elif self.n % 100 == 0:
+            sys.stderr.write(f"  {self.n} thư đã xử lý\n")
+
+
+@command("import")
+def import_(args: argparse.Namespace, settings: Settings) -> int:
+    svc = open_services(settings)
+    try:
+        with _Progress() as progress:
+            summary = ingest(svc, "import", iter_paths(args.paths, settings.timezone),
+                             progress.step)
+        processed = process_pending(svc)
+    finally:
+        svc.close()
+    write(f"Nhập xong: {summary.new} mới, {summary.already} đã có, "
+          f"{len(summary.failed)} lỗi.")
+    if processed.processed:
+        states = ", ".join(f"{n} {_STATE_VI.get(s, s)}" for s, n in
+                           sorted(processed.by_state.items()))
+        write(f"Đã đọc và đối chiếu {processed.processed} thư: {states}.")
+    for ref, reason in summary.failed:
+        write(f"  lỗi: {ref}: {reason}")
+    return 1 if summary.failed and not (summary.new or summary.already) else 0
+
+
+@command("reprocess")
+def reprocess_cmd(args: argparse.Namespace, settings: Settings) -> int:
+    svc = open_services(settings)
+    try:
+        pending = process_pending(svc)
+        result = reprocess(svc, reread=args.reread)
+    finally:
+        svc.close()
+    states = ", ".join(f"{n} {_STATE_VI.get(s, s)}" for s, n in sorted(result.by_state.items()))
+    write(f"Đã đối chiếu lại {result.processed + pending.processed} thư: {states or '0'}.")
+    return 0
+
+
+__all__ = ["ConfigError", "check", "import_", "reprocess_cmd"]

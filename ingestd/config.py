@@ -1,0 +1,319 @@
+"""config.toml -> one frozen, typed ``Settings`` object. Passed down; never global.
+
+Secrets are never in the file nor in ``Settings``: only the name of an environment variable or
+of a file that holds them, read at the moment of connecting (``Secret.reveal``).
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import os
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+from ingestd.errors import ConfigError, Problem
+from ingestd.tomlfile import Table, TomlFile
+
+SECURITY = ["tls", "starttls", "none"]
+_TIME = re.compile(r"^([01]\d|2[0-3]):[0-5]\d$")
+
+
+@dataclass(frozen=True)
+class Secret:
+    """Where a password lives. ``repr`` never shows the value."""
+
+    env: str | None = None
+    file: Path | None = None
+
+    def reveal(self) -> str | None:
+        if self.env:
+            value = os.environ.get(self.env)
+            if value is None:
+                raise ConfigError([Problem("environment", None,
+                                           f"{self.env} is not set",
+                                           f"export {self.env}=... or use password_file")])
+            return value
+        if self.file:
+            try:
+                return self.file.read_text(encoding="utf-8").strip()
+            except OSError as exc:
+                raise ConfigError([Problem(str(self.file), None,
+                                           f"cannot read password file: {exc.strerror}",
+                                           "check the path and that the service user may read it")]
+                                  ) from None
+        return None
+
+
+@dataclass(frozen=True)
+class ImapAccount:
+    name: str
+    host: str
+    port: int
+    security: str
+    username: str
+    password: Secret
+    folders: tuple[str, ...] = ("INBOX",)
+    after_fetch: str = "keep"
+    poll_seconds: int = 60
+    idle: bool = True
+    timeout_seconds: int = 60
+    batch_size: int = 50
+
+
+@dataclass(frozen=True)
+class GatewayInbox:
+    name: str
+    kind: str
+    path: Path
+    settle_seconds: float = 2.0
+
+
+@dataclass(frozen=True)
+class MaildirSource:
+    name: str
+    path: Path
+
+
+@dataclass(frozen=True)
+class SmtpSettings:
+    host: str
+    port: int
+    security: str
+    username: str | None
+    password: Secret
+    from_addr: str
+    timeout_seconds: int = 30
+    max_per_run: int = 200
+
+
+@dataclass(frozen=True)
+class DigestSettings:
+    time: str = "07:30"
+    to: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class QuarterlySettings:
+    day: int = 5            # working day of the month after a quarter on which it is generated
+    to: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class ReadLimits:
+    """Bounds on reading one message; a part over a bound is recorded with a reason."""
+
+    pdf_pages: int = 1
+    max_message_bytes: int = 50 * 1024 * 1024
+    max_attachment_bytes: int = 30 * 1024 * 1024
+    max_decompressed_bytes: int = 100 * 1024 * 1024
+    max_archive_entries: int = 200
+    max_nesting: int = 8
+    max_mime_parts: int = 500
+    attachment_seconds: float = 20.0
+    worker_memory_mb: int = 768
+    max_text_chars: int = 200_000
+
+
+@dataclass(frozen=True)
+class Settings:
+    config_path: Path
+    timezone: ZoneInfo
+    rules_dir: Path
+    database_url: str
+    store_dir: Path
+    outbox_dir: Path
+    imap: tuple[ImapAccount, ...] = ()
+    gateways: tuple[GatewayInbox, ...] = ()
+    maildirs: tuple[MaildirSource, ...] = ()
+    smtp: SmtpSettings | None = None
+    digest: DigestSettings = field(default_factory=DigestSettings)
+    quarterly: QuarterlySettings = field(default_factory=QuarterlySettings)
+    authserv_id: str | None = None
+    limits: ReadLimits = field(default_factory=ReadLimits)
+    heartbeat_minutes: int = 30
+    workers: int = 2
+
+    @property
+    def base_dir(self) -> Path:
+        return self.config_path.parent
+
+
+def default_config_path() -> Path:
+    return Path(os.environ.get("INGESTD_CONFIG", "config.toml"))
+
+
+def _is_loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
+
+
+def _secret(t: Table, base: Path) -> Secret:
+    env = t.get("password_env", str)
+    pfile = t.get("password_file", str)
+    if "password" in t.data:
+        t.problem("password", "passwords are not kept in config.toml",
+                  "use password_env = \"VAR\" or password_file = \"/etc/ingestd/x.pass\"")
+    if env and pfile:
+        t.problem("password_file", "give password_env or password_file, not both")
+    return Secret(env=env, file=(base / pfile) if pfile else None)
+
+
+def _security(t: Table, host: str | None) -> str:
+    sec = t.choice("security", SECURITY, default="tls") or "tls"
+    if sec == "none" and host and not _is_loopback(host):
+        t.problem("security", f'security = "none" sends the password in clear to {host}',
+                  'use "tls" or "starttls"; "none" is only for 127.0.0.1/localhost')
+    return sec
+
+
+def load_settings(path: Path | None = None) -> Settings:
+    """Read and validate config.toml. Raises ``ConfigError`` listing every problem."""
+    path = (path or default_config_path()).resolve()
+    tf = TomlFile.load(path, display=_display(path))
+    if tf.data is None:
+        raise ConfigError(tf.problems)
+    base = path.parent
+    top = Table(tf, (), tf.data, {
+        "timezone", "rules_dir", "database_url", "store_dir", "outbox_dir", "imap", "gateway",
+        "maildir", "smtp", "digest", "trust", "reading", "heartbeat_minutes", "workers",
+        "quarterly_report"})
+
+    tzname = top.get("timezone", str, "Asia/Ho_Chi_Minh")
+    try:
+        tz = ZoneInfo(tzname)
+    except (ZoneInfoNotFoundError, ValueError):
+        top.problem("timezone", f'unknown time zone "{tzname}"', 'use e.g. "Asia/Ho_Chi_Minh"')
+        tz = ZoneInfo("Asia/Ho_Chi_Minh")
+
+    db = top.get("database_url", str, "sqlite:///var/ingestd.db")
+    if not re.match(r"^(sqlite|postgresql(\+psycopg)?)://", db):
+        top.problem("database_url", f'database_url = "{db}" is not supported',
+                    'use "sqlite:///var/ingestd.db" or "postgresql+psycopg://user@host/db"')
+    database_url = _resolve_sqlite(db, base)
+
+    names: set[str] = set()
+
+    def unique_name(t: Table, kind: str) -> str:
+        name = t.get("name", str, required=True) or f"{kind}?"
+        if name in names:
+            t.problem("name", f'source name "{name}" is used twice', "give every source its own name")
+        names.add(name)
+        return name
+
+    imaps = []
+    for i, raw in enumerate(top.tables("imap")):
+        t = Table(tf, ("imap", i), raw, {
+            "name", "host", "port", "security", "username", "password_env", "password_file",
+            "folders", "after_fetch", "poll_seconds", "idle", "timeout_seconds", "batch_size"})
+        name = unique_name(t, "imap")
+        host = t.get("host", str, required=True) or ""
+        sec = _security(t, host)
+        after = t.get("after_fetch", str, "keep")
+        if after not in ("keep", "flag") and not after.startswith("move:"):
+            t.problem("after_fetch", f'after_fetch = "{after}" is not allowed',
+                      'use "keep", "flag" or "move:FolderName"')
+        imaps.append(ImapAccount(
+            name=name, host=host, port=t.get("port", int, 993 if sec == "tls" else 143),
+            security=sec, username=t.get("username", str, required=True) or "",
+            password=_secret(t, base), folders=tuple(t.str_list("folders", ["INBOX"])),
+            after_fetch=after, poll_seconds=max(1, t.get("poll_seconds", int, 60)),
+            idle=t.get("idle", bool, True), timeout_seconds=t.get("timeout_seconds", int, 60),
+            batch_size=max(1, t.get("batch_size", int, 50))))
+
+    gateways = []
+    for i, raw in enumerate(top.tables("gateway")):
+        t = Table(tf, ("gateway", i), raw, {"name", "kind", "path", "settle_seconds"})
+        name = unique_name(t, "gateway")
+        kind = t.choice("kind", ["edxml-dir"], default="edxml-dir", required=True) or "edxml-dir"
+        gpath = t.get("path", str, required=True) or "."
+        settle = t.get("settle_seconds", (int, float), 2.0)  # type: ignore[arg-type]
+        gateways.append(GatewayInbox(name, kind, base / gpath, float(settle)))
+
+    maildirs = []
+    for i, raw in enumerate(top.tables("maildir")):
+        t = Table(tf, ("maildir", i), raw, {"name", "path"})
+        name = unique_name(t, "maildir")
+        maildirs.append(MaildirSource(name, base / (t.get("path", str, required=True) or ".")))
+
+    smtp = None
+    if "smtp" in tf.data:
+        t = Table(tf, ("smtp",), tf.data["smtp"], {
+            "host", "port", "security", "username", "password_env", "password_file", "from",
+            "timeout_seconds", "max_per_run"})
+        host = t.get("host", str, required=True) or ""
+        sec = _security(t, host)
+        from_addr = t.get("from", str, required=True) or ""
+        if "\r" in from_addr or "\n" in from_addr:
+            t.problem("from", "from contains a line break", "write it on one line")
+        smtp = SmtpSettings(
+            host=host, port=t.get("port", int, {"tls": 465, "starttls": 587}.get(sec, 25)),
+            security=sec, username=t.get("username", str), password=_secret(t, base),
+            from_addr=from_addr, timeout_seconds=t.get("timeout_seconds", int, 30),
+            max_per_run=t.get("max_per_run", int, 200))
+
+    digest = DigestSettings()
+    if "digest" in tf.data:
+        t = Table(tf, ("digest",), tf.data["digest"], {"time", "to"})
+        time = t.get("time", str, "07:30")
+        if not _TIME.match(time):
+            t.problem("time", f'time = "{time}" is not a time of day', 'write it as "07:30"')
+            time = "07:30"
+        digest = DigestSettings(time=time, to=tuple(t.str_list("to")))
+
+    quarterly = QuarterlySettings()
+    if "quarterly_report" in tf.data:
+        t = Table(tf, ("quarterly_report",), tf.data["quarterly_report"], {"day", "to"})
+        quarterly = QuarterlySettings(day=t.get("day", int, 5), to=tuple(t.str_list("to")))
+
+    authserv = None
+    if "trust" in tf.data:
+        t = Table(tf, ("trust",), tf.data["trust"], {"authserv_id"})
+        authserv = t.get("authserv_id", str)
+
+    limits = ReadLimits()
+    if "reading" in tf.data:
+        fields = ReadLimits.__dataclass_fields__
+        t = Table(tf, ("reading",), tf.data["reading"], set(fields))
+        values = {}
+        for key in fields:
+            default = getattr(limits, key)
+            v = t.get(key, type(default), default) if not isinstance(default, float) else float(
+                t.get(key, (int, float), default))  # type: ignore[arg-type]
+            if isinstance(v, (int, float)) and v <= 0:
+                t.problem(key, f"{key} must be greater than 0")
+                v = default
+            values[key] = v
+        limits = ReadLimits(**values)
+
+    if tf.problems:
+        raise ConfigError(tf.problems)
+    return Settings(
+        config_path=path, timezone=tz,
+        rules_dir=base / top.get("rules_dir", str, "rules"),
+        database_url=database_url,
+        store_dir=base / top.get("store_dir", str, "var/store"),
+        outbox_dir=base / top.get("outbox_dir", str, "var/outbox"),
+        imap=tuple(imaps), gateways=tuple(gateways), maildirs=tuple(maildirs), smtp=smtp,
+        digest=digest, quarterly=quarterly, authserv_id=authserv, limits=limits,
+        heartbeat_minutes=top.get("heartbeat_minutes", int, 30),
+        workers=max(1, top.get("workers", int, min(4, os.cpu_count() or 1))))
+
+
+def _display(path: Path) -> str:
+    try:
+        return str(path.relative_to(Path.cwd()))
+    except ValueError:
+        return str(path)
+
+
+def _resolve_sqlite(url: str, base: Path) -> str:
+    prefix = "sqlite:///"
+    if url.startswith(prefix) and not url.startswith("sqlite:////") and url != "sqlite:///:memory:":
+        return prefix + str((base / url[len(prefix):]).resolve())
+    return url

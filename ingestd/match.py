@@ -1,0 +1,338 @@
+"""Matching: Document + Rulebook -> unit, directive, report(s), period, with evidence. Pure.
+
+A receipt counts only when its sender is trusted for its unit (gateway OrganId, or an
+official address with DMARC / aligned SPF or DKIM reported by our own mail server when
+``[trust] authserv_id`` is set). Anything not matched with confidence goes to review with the
+reason; nothing is dropped silently.
+"""
+
+from __future__ import annotations
+
+import fnmatch
+import re
+from dataclasses import asdict, dataclass, field
+from datetime import datetime
+
+from ingestd.calendar import WorkCalendar, deadline, parse_period, period_of, periods
+from ingestd.read.document import Document, TextPart
+from ingestd.read.refs import Ref, parse_number
+from ingestd.read.vntext import fold
+from ingestd.rules.model import Directive, Report, Rulebook, Unit
+
+MATCHED, REVIEW, IGNORED, FAILED = "matched", "review", "ignored", "failed"
+_PERIOD_KIND = {"month": re.compile(r"^\d{4}-\d{2}$"), "quarter": re.compile(r"-Q\d$"),
+                "half-year": re.compile(r"-H\d$"), "year": re.compile(r"^\d{4}$")}
+_PRIMARY = ("subject", "attachment-name:", "edxml:Content")
+_HEAD_CHARS = 600
+
+
+@dataclass
+class Evidence:
+    step: str          # ignore | unit | trust | directive | report | period | read
+    decision: str
+    location: str | None = None
+    text: str | None = None
+
+
+@dataclass
+class ReportMatch:
+    report: str
+    period: str | None
+    confidence: float
+
+
+@dataclass
+class MatchResult:
+    state: str
+    reason: str | None = None
+    unit: str | None = None
+    suggested_unit: str | None = None
+    trusted: bool = False
+    matches: list[ReportMatch] = field(default_factory=list)
+    evidence: list[Evidence] = field(default_factory=list)
+
+    def to_dict(self) -> dict[str, object]:
+        return asdict(self)
+
+
+def _words(text: str) -> str:
+    return " " + re.sub(r"[^0-9a-z]+", " ", fold(text)) + " "
+
+
+# -- unit and trust ----------------------------------------------------------------------------
+
+def _domain(address: str) -> str:
+    return address.rsplit("@", 1)[-1].lower()
+
+
+def _aligned(a: str, b: str) -> bool:
+    a, b = a.lower().strip("."), b.lower().strip(".")
+    return a == b or a.endswith("." + b) or b.endswith("." + a)
+
+
+def parse_auth_results(value: str) -> tuple[str, list[tuple[str, str, dict[str, str]]]]:
+    """RFC 8601 header -> (authserv-id, [(method, result, {property: value})])."""
+    value = re.sub(r"\([^)]*\)", " ", value)
+    head, _, rest = value.partition(";")
+    authserv = head.strip().split()[0].lower() if head.strip() else ""
+    results = []
+    for chunk in rest.split(";"):
+        m = re.match(r"\s*([a-z0-9_-]+)\s*=\s*([a-z]+)(.*)", chunk, re.IGNORECASE | re.DOTALL)
+        if not m:
+            continue
+        props = {k.lower(): v.strip('"').lower()
+                 for k, v in re.findall(r"([a-z]+\.[a-z0-9_-]+)\s*=\s*(\S+)", m.group(3), re.I)}
+        results.append((m.group(1).lower(), m.group(2).lower(), props))
+    return authserv, results
+
+
+def sender_trust(doc: Document, authserv_id: str | None) -> tuple[bool, str]:
+    """Whether the From address can be believed, and why (in words for the review queue)."""
+    if not authserv_id:
+        return True, "sender accepted as written ([trust] authserv_id is not set)"
+    if not doc.sender:
+        return False, "no sender address"
+    domain = _domain(doc.sender)
+    ours = [parse_auth_results(v) for v in doc.auth_results]
+    ours = [r for a, r in ours if a == authserv_id.lower()]
+    if not ours:
+        return False, f"no Authentication-Results from {authserv_id} for {domain}"
+    results = ours[0]      # the topmost one: added last, by our own server
+    for method, result, props in results:
+        if method == "dmarc":
+            hfrom = props.get("header.from", domain)
+            if result == "pass" and _aligned(hfrom, domain):
+                return True, f"DMARC pass for {domain} ({authserv_id})"
+            if result in ("fail", "reject", "quarantine"):
+                return False, f"DMARC {result} for {domain}"
+    for method, result, props in results:
+        if result != "pass":
+            continue
+        if method == "dkim" and _aligned(props.get("header.d", props.get("header.i", "@")
+                                                   .rsplit("@", 1)[-1]), domain):
+            return True, f"DKIM pass aligned with {domain} ({authserv_id})"
+        if method == "spf":
+            mailfrom = props.get("smtp.mailfrom", "")
+            if mailfrom and _aligned(_domain(mailfrom), domain):
+                return True, f"SPF pass aligned with {domain} ({authserv_id})"
+    summary = ", ".join(f"{m}={r}" for m, r, _ in results) or "no results"
+    return False, f"no passing DMARC or aligned SPF/DKIM for {domain} ({summary})"
+
+
+def suggest_unit(doc: Document, book: Rulebook) -> Unit | None:
+    text = _words(" ".join(p.text[:5000] for p in doc.parts))
+    best, best_len = None, 0
+    for unit in book.units.values():
+        for name in (unit.name, *unit.aliases):
+            w = _words(name)
+            if len(w) > 4 and w in text and len(w) > best_len:
+                best, best_len = unit, len(w)
+    return best
+
+
+def find_unit(doc: Document, book: Rulebook, authserv_id: str | None,
+              ev: list[Evidence]) -> tuple[Unit | None, bool, str | None]:
+    """(unit, trusted, reason when not)."""
+    if doc.kind == "edxml":
+        if not doc.organ_id:
+            return None, False, "edXML message without From/OrganId"
+        unit = book.unit_by_organ(doc.organ_id)
+        if unit is None:
+            return None, False, f"gateway sender OrganId {doc.organ_id} is not a unit's organ_id"
+        ev.append(Evidence("unit", f"{unit.id} by gateway OrganId", "edxml:From", doc.organ_id))
+        ev.append(Evidence("trust", "trusted: delivered by the e-document gateway"))
+        return unit, True, None
+    if not doc.sender:
+        return None, False, "message has no sender address"
+    unit = book.unit_by_email(doc.sender)
+    how = "address"
+    if unit is None:
+        domain = _domain(doc.sender)
+        parts = domain.split(".")
+        for i in range(len(parts) - 1):
+            unit = book.unit_by_domain(".".join(parts[i:]))
+            if unit:
+                how = f"domain {'.'.join(parts[i:])}"
+                break
+    if unit is None:
+        domain = _domain(doc.sender)
+        if domain in book.matching.personal_domains:
+            label = domain.split(".")[0].capitalize()
+            return None, False, f"sent from a personal {label} address ({doc.sender})"
+        return None, False, f"sender {doc.sender} is not the address of any unit"
+    ev.append(Evidence("unit", f"{unit.id} by sender {how}", "From", doc.sender))
+    trusted, why = sender_trust(doc, authserv_id)
+    ev.append(Evidence("trust", ("trusted: " if trusted else "not trusted: ") + why,
+                       "Authentication-Results"))
+    return unit, trusted, None if trusted else why
+
+
+# -- directive, report, period -----------------------------------------------------------------
+
+def find_directives(doc: Document, book: Rulebook, received: datetime,
+                    ev: list[Evidence]) -> list[Directive]:
+    found: list[Directive] = []
+    for rf in doc.response_for:
+        num = parse_number(rf.code)
+        for d in book.directives:
+            if num and d.doc.key == num.key and (rf.date is None or rf.date == d.date):
+                if d not in found:
+                    found.append(d)
+                    ev.append(Evidence("directive", f"{d.number} by edXML ResponseFor",
+                                       "edxml:ResponseFor", f"{rf.code} {rf.date or ''}".strip()))
+    if found:
+        return found
+    by_key: dict[str, list[Directive]] = {}
+    for d in book.directives:
+        by_key.setdefault(d.doc.key, []).append(d)
+    for ref in doc.references:
+        candidates = by_key.get(ref.doc.key)
+        if not candidates:
+            continue
+        chosen = _choose_by_date(ref, candidates, received)
+        if chosen is None:
+            ev.append(Evidence("directive", f"{ref.doc} dated {ref.date:%d/%m/%Y} is not a "
+                               "directive in the rules (same number, other date)",
+                               ref.location, ref.snippet))
+            continue
+        if chosen not in found:
+            found.append(chosen)
+            dated = " and date" if ref.date else ""
+            ev.append(Evidence("directive", f"{chosen.number} by number{dated}", ref.location,
+                               ref.snippet))
+    return found
+
+
+def _choose_by_date(ref: Ref, candidates: list[Directive], received: datetime) -> Directive | None:
+    if ref.date:
+        return next((d for d in candidates if d.date == ref.date), None)
+    before = [d for d in candidates if d.date <= received.date()]
+    return max(before or candidates, key=lambda d: d.date)
+
+
+def find_reports(doc: Document, directive: Directive, book: Rulebook,
+                 ev: list[Evidence]) -> list[Report]:
+    reports = list(directive.reports)
+    if len(reports) == 1 and (book.matching.report_fallback_single or not reports[0].keywords):
+        ev.append(Evidence("report", f"{reports[0].id}: the directive's only report"))
+        return reports
+    # First where a document names itself (subject, file names, the title at the top of each
+    # part), then anywhere: a KT-XH report may well mention public investment in its body.
+    heads = [p if p.location.startswith(_PRIMARY) else TextPart(p.location, p.text[:_HEAD_CHARS])
+             for p in doc.parts]
+    tiers = [heads, doc.parts]
+    for tier in tiers:
+        hits: list[Report] = []
+        for rep in reports:
+            for kw in rep.keywords:
+                w = _words(kw)
+                part = next((p for p in tier if w in _words(p.text)), None)
+                if part:
+                    hits.append(rep)
+                    ev.append(Evidence("report", f'{rep.id} by keyword "{kw}"', part.location))
+                    break
+        if hits:
+            return hits
+    return []
+
+
+def find_period(doc: Document, report: Report, directive: Directive, cal: WorkCalendar,
+                received: datetime, ev: list[Evidence]) -> str | None:
+    if not report.periodic:
+        return None
+    assert report.every
+    pattern = _PERIOD_KIND[report.every]
+    ordered = sorted(doc.periods, key=lambda p: 0 if p.location.startswith(_PRIMARY) else 1)
+    for pref in ordered:
+        label = pref.label
+        if label.startswith("?-"):
+            label = f"{cal.local(received).year}-{label[2:]}"
+        parsed = parse_period(label)
+        if parsed and pattern.search(label) and report.start and parsed[1].end >= report.start:
+            ev.append(Evidence("period", f"{label} from the text", pref.location, pref.snippet))
+            return label
+    local_day = cal.local(received).date()
+    horizon = period_of(report.every, local_day).end
+    options = periods(report, horizon)
+    if not options:
+        return None
+    best = min(options, key=lambda p: abs((deadline(report, p, directive, cal) - received)
+                                          .total_seconds()))
+    ev.append(Evidence("period", f"{best.label}: no period in the text; the one whose deadline "
+                       "is nearest to the receipt time"))
+    return best.label
+
+
+def _ignored(doc: Document, book: Rulebook) -> str | None:
+    for rule in book.matching.ignore:
+        ok = True
+        if rule.sender:
+            pat = rule.sender.lower()
+            sender = doc.sender or ""
+            ok = (fnmatch.fnmatch(sender, pat) or (pat.startswith("@") and sender.endswith(pat))
+                  or sender == pat)
+        if ok and rule.subject:
+            ok = re.search(rule.subject, doc.subject or "", re.IGNORECASE) is not None
+        if ok and (rule.sender or rule.subject):
+            return rule.reason
+    return None
+
+
+def match(doc: Document, book: Rulebook, cal: WorkCalendar, received: datetime,
+          authserv_id: str | None = None) -> MatchResult:
+    ev: list[Evidence] = []
+    reason = _ignored(doc, book)
+    if reason:
+        return MatchResult(IGNORED, reason, evidence=[Evidence("ignore", reason)])
+    blocking = [p for p in doc.problems if p.blocking]
+    for p in doc.problems:
+        ev.append(Evidence("read", p.reason, p.location))
+    if doc.kind == "edxml" and not doc.parts and blocking:
+        return MatchResult(FAILED, blocking[0].reason, evidence=ev)
+
+    unit, trusted, unit_reason = find_unit(doc, book, authserv_id, ev)
+    directives = find_directives(doc, book, received, ev)
+    matches: list[ReportMatch] = []
+    report_reasons = []
+    for d in directives:
+        reports = find_reports(doc, d, book, ev)
+        if not reports:
+            kws = "; ".join(f"{r.id}: {', '.join(r.keywords) or '-'}" for r in d.reports)
+            report_reasons.append(f"cites {d.number} but no keyword of its reports ({kws})")
+        for rep in reports:
+            period = find_period(doc, rep, d, cal, received, ev)
+            conf = 1.0 if doc.response_for else 0.9 if len(d.reports) == 1 else 0.8
+            matches.append(ReportMatch(rep.id, period, conf))
+
+    suggested = None if unit else suggest_unit(doc, book)
+    if suggested:
+        ev.append(Evidence("unit", f"suggestion: {suggested.id} (its name is in the text)"))
+    result = MatchResult(REVIEW, unit=unit.id if unit else None,
+                         suggested_unit=suggested.id if suggested else None,
+                         trusted=trusted, matches=matches, evidence=ev)
+    if unit is None or not trusted:
+        result.reason = unit_reason or "sender not trusted"
+        return result
+    if not matches:
+        if report_reasons:
+            result.reason = report_reasons[0]
+        elif doc.unreadable and blocking:
+            result.reason = "could not read: " + "; ".join(p.reason for p in blocking[:3])
+        else:
+            cited = sorted({str(r.doc) for r in doc.references})
+            result.reason = ("cites no directive in the rules" +
+                             (f" (found: {', '.join(cited[:5])})" if cited else ""))
+        return result
+    book_reports = book.reports
+    expected = [m for m in matches if unit.id in book_reports[m.report].units]
+    if not expected:
+        result.reason = (f"unit {unit.id} is not asked for "
+                         + ", ".join(m.report for m in matches))
+        return result
+    for m in matches:
+        if m not in expected:
+            ev.append(Evidence("report", f"{m.report}: unit {unit.id} is not expected; not "
+                               "counted"))
+    result.matches = expected
+    result.state = MATCHED
+    return result

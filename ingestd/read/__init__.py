@@ -1,0 +1,36 @@
+"""Reading: raw message bytes -> ``Document``. Pure apart from the sandboxed extractors."""
+
+from __future__ import annotations
+
+from ingestd.config import ReadLimits
+from ingestd.errors import ParseError
+from ingestd.read.attachments import Extracted, extract
+from ingestd.read.document import Document, PartProblem
+from ingestd.read.edxml import looks_like_edxml, read_edxml
+from ingestd.read.mime import read_email
+from ingestd.read.sandbox import SandboxCrash, SandboxTimeout, run_limited
+
+
+def sandboxed_extract(name: str, data: bytes, limits: ReadLimits) -> Extracted:
+    """Extract an attachment in a killable child with the configured time and memory limits."""
+    try:
+        return run_limited(extract, (name, data, limits), limits.attachment_seconds,
+                           limits.worker_memory_mb)
+    except SandboxTimeout as exc:
+        return Extracted(problems=[PartProblem(f"attachment:{name}", f"reading stopped: {exc}")])
+    except SandboxCrash as exc:
+        return Extracted(problems=[PartProblem(f"attachment:{name}", f"reading failed: {exc}")])
+
+
+def read_message(raw: bytes, limits: ReadLimits, extract_fn=sandboxed_extract) -> Document:
+    """Read a stored message (e-mail or edXML). Never raises for bad input: problems are
+    recorded on the Document; an edXML that is not XML gives a Document with a problem."""
+    if looks_like_edxml(raw):
+        try:
+            return read_edxml(raw, limits, extract_fn)
+        except ParseError as exc:
+            return Document(kind="edxml", problems=[PartProblem("edxml", str(exc))])
+    return read_email(raw, limits, extract_fn)
+
+
+__all__ = ["Document", "read_message", "sandboxed_extract"]

@@ -1,0 +1,311 @@
+"""Attachment text: PDF (first pages), DOCX (body, tables, headers, text boxes), XLSX, ZIP
+(nested, bounded), legacy .doc via antiword when installed, plain text.
+
+``extract`` is pure apart from the antiword call and runs inside the sandbox: it returns the
+text parts found and the problems met, never raises for bad input.
+"""
+
+from __future__ import annotations
+
+import io
+import shutil
+import subprocess
+import tempfile
+import zipfile
+from dataclasses import dataclass, field
+from pathlib import PurePosixPath
+
+from ingestd.config import ReadLimits
+from ingestd.read.document import PartProblem, TextPart
+from ingestd.read.legacy import to_unicode
+from ingestd.read.vntext import clean
+
+W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
+
+
+@dataclass
+class Extracted:
+    parts: list[TextPart] = field(default_factory=list)
+    problems: list[PartProblem] = field(default_factory=list)
+    legacy: list[str] = field(default_factory=list)
+
+
+def kind_of(name: str, data: bytes) -> str:
+    ext = PurePosixPath(name.lower()).suffix
+    if data[:5] == b"%PDF-" or ext == ".pdf":
+        return "pdf"
+    if data[:4] == b"PK\x03\x04" or ext in (".zip", ".docx", ".docm", ".xlsx", ".xlsm"):
+        if ext in (".docx", ".docm", ".dotx"):
+            return "docx"
+        if ext in (".xlsx", ".xlsm"):
+            return "xlsx"
+        return _sniff_zip(data)
+    if data[:8] == b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1":
+        return "doc" if ext != ".xls" else "xls"
+    if ext in (".txt", ".csv", ".htm", ".html", ".xml", ".edxml"):
+        return "text"
+    if ext in (".jpg", ".jpeg", ".png", ".tif", ".tiff", ".gif", ".bmp"):
+        return "image"
+    return "other"
+
+
+def _sniff_zip(data: bytes) -> str:
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as zf:
+            names = set(zf.namelist())
+    except (zipfile.BadZipFile, ValueError, OSError):
+        return "zip"
+    if "word/document.xml" in names:
+        return "docx"
+    if "xl/workbook.xml" in names:
+        return "xlsx"
+    return "zip"
+
+
+def extract(name: str, data: bytes, limits: ReadLimits, depth: int = 0) -> Extracted:
+    out = Extracted()
+    loc = f"attachment:{name}"
+    if len(data) > limits.max_attachment_bytes:
+        out.problems.append(PartProblem(loc, f"attachment of {len(data)} bytes is over the "
+                                        f"limit of {limits.max_attachment_bytes}; not read"))
+        return out
+    kind = kind_of(name, data)
+    try:
+        if kind == "pdf":
+            _pdf(loc, data, limits, out)
+        elif kind == "docx":
+            _docx(loc, data, limits, out)
+        elif kind == "xlsx":
+            _xlsx(loc, data, limits, out)
+        elif kind == "zip":
+            _zip(loc, name, data, limits, depth, out)
+        elif kind == "doc":
+            _doc(loc, data, limits, out)
+        elif kind == "text":
+            _text(loc, data, out)
+        elif kind == "image":
+            out.problems.append(PartProblem(loc, "image: needs OCR", blocking=False))
+        else:
+            out.problems.append(PartProblem(loc, f"file type not read ({kind})", blocking=False))
+    except Exception as exc:  # noqa: BLE001 - any parser failure is a reason, not a crash
+        out.problems.append(PartProblem(loc, f"cannot read {kind}: {type(exc).__name__}: "
+                                        f"{str(exc)[:200]}"))
+    return out
+
+
+def _add(out: Extracted, loc: str, text: str, font: str | None = None) -> None:
+    text, enc = to_unicode(clean(text), font)
+    if enc and enc not in out.legacy:
+        out.legacy.append(enc)
+    if text.strip():
+        out.parts.append(TextPart(loc, clean(text)))
+
+
+def decode_text(data: bytes, declared: str | None = None) -> str:
+    """Bytes of unknown or doubtful charset -> text: declared, UTF-8, windows-1258, latin-1."""
+    for cs in ([declared] if declared else []) + ["utf-8", "cp1258"]:
+        try:
+            return data.decode(cs)
+        except (LookupError, UnicodeDecodeError):
+            continue
+    return data.decode("latin-1")
+
+
+def _text(loc: str, data: bytes, out: Extracted) -> None:
+    _add(out, loc, decode_text(data[:1_000_000]))
+
+
+# -- PDF ---------------------------------------------------------------------------------------
+
+def _pdf(loc: str, data: bytes, limits: ReadLimits, out: Extracted) -> None:
+    from pdfminer.high_level import extract_text
+    from pdfminer.pdfdocument import PDFEncryptionError, PDFPasswordIncorrect
+
+    try:
+        text = extract_text(io.BytesIO(data), maxpages=limits.pdf_pages)
+    except (PDFPasswordIncorrect, PDFEncryptionError):
+        out.problems.append(PartProblem(loc, "encrypted PDF: cannot read without the password"))
+        return
+    pages = text.split("\f")
+    found = False
+    for i, page in enumerate(pages[:limits.pdf_pages], start=1):
+        if page.strip():
+            found = True
+            _add(out, f"{loc}#p{i}", page)
+    if not found:
+        out.problems.append(PartProblem(loc, "PDF has no text layer (scanned?): needs OCR"))
+
+
+# -- DOCX --------------------------------------------------------------------------------------
+
+def _check_zip(data: bytes, limits: ReadLimits) -> str | None:
+    try:
+        with zipfile.ZipFile(io.BytesIO(data)) as zf:
+            infos = zf.infolist()
+    except (zipfile.BadZipFile, ValueError, OSError) as exc:
+        return f"not a valid ZIP container ({exc})"
+    if len(infos) > limits.max_archive_entries * 10:
+        return f"{len(infos)} entries in the container; over the limit"
+    total = sum(i.file_size for i in infos)
+    if total > limits.max_decompressed_bytes:
+        return (f"declares {total} bytes uncompressed; over the limit of "
+                f"{limits.max_decompressed_bytes} (zip bomb?)")
+    return None
+
+
+def _paragraph_lines(root: object) -> list[tuple[str, str | None]]:
+    """Each w:p under ``root`` in document order (tables and text boxes included) as
+    (text, font of its first run). Text of a nested text box belongs to its own paragraph."""
+    lines = []
+    for p in root.iter(f"{W}p"):  # type: ignore[attr-defined]
+        texts, font = [], None
+        for t in p.iter(f"{W}t", f"{W}tab", f"{W}br"):
+            owner = t.getparent()
+            while owner is not None and owner.tag != f"{W}p":
+                owner = owner.getparent()
+            if owner is not p:
+                continue
+            if t.tag == f"{W}t":
+                texts.append(t.text or "")
+                if font is None:
+                    run = t.getparent()
+                    rfonts = run.find(f"{W}rPr/{W}rFonts") if run is not None else None
+                    if rfonts is not None:
+                        font = rfonts.get(f"{W}ascii") or rfonts.get(f"{W}hAnsi")
+            else:
+                texts.append("\t" if t.tag == f"{W}tab" else "\n")
+        lines.append(("".join(texts), font))
+    return lines
+
+
+def _docx(loc: str, data: bytes, limits: ReadLimits, out: Extracted) -> None:
+    problem = _check_zip(data, limits)
+    if problem:
+        out.problems.append(PartProblem(loc, problem))
+        return
+    import docx
+    from docx.opc.exceptions import PackageNotFoundError
+
+    roots = []
+    try:
+        document = docx.Document(io.BytesIO(data))
+        roots.append(("", document.element.body))
+        for i, section in enumerate(document.sections):
+            for label, hf in (("header", section.header), ("footer", section.footer)):
+                if not hf.is_linked_to_previous or i == 0:
+                    roots.append((f"#{label}", hf._element))
+    except (ValueError, KeyError, PackageNotFoundError) as exc:
+        if "macroEnabled" not in str(exc):
+            raise
+        out.problems.append(PartProblem(loc, "macro-enabled document: macros are never run; "
+                                        "text read", blocking=False))
+        roots.append(("", _safe_xml(data, "word/document.xml")))
+    for suffix, root in roots:
+        lines = _paragraph_lines(root)
+        legacy_font = next((f for _, f in lines if f and f.lower().startswith((".vn", "vni"))), None)
+        text = "\n".join(t for t, _ in lines)
+        _add(out, loc + suffix, text, legacy_font)
+
+
+def _safe_xml(data: bytes, member: str) -> object:
+    from lxml import etree
+
+    parser = etree.XMLParser(resolve_entities=False, no_network=True, huge_tree=False,
+                             load_dtd=False)
+    with zipfile.ZipFile(io.BytesIO(data)) as zf:
+        return etree.fromstring(zf.read(member), parser)
+
+
+# -- XLSX --------------------------------------------------------------------------------------
+
+def _xlsx(loc: str, data: bytes, limits: ReadLimits, out: Extracted) -> None:
+    problem = _check_zip(data, limits)
+    if problem:
+        out.problems.append(PartProblem(loc, problem))
+        return
+    import openpyxl
+
+    wb = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
+    try:
+        for ws in wb.worksheets[:20]:
+            rows = []
+            for row in ws.iter_rows(max_row=300, max_col=40, values_only=True):
+                cells = [str(c) for c in row if c is not None and str(c).strip()]
+                if cells:
+                    rows.append(" | ".join(cells))
+            if rows:
+                _add(out, f"{loc}#{ws.title}", "\n".join(rows))
+    finally:
+        wb.close()
+
+
+# -- ZIP ---------------------------------------------------------------------------------------
+
+def _zip(loc: str, name: str, data: bytes, limits: ReadLimits, depth: int,
+         out: Extracted) -> None:
+    if depth >= limits.max_nesting:
+        out.problems.append(PartProblem(loc, f"archives nested more than {limits.max_nesting} "
+                                        "deep; inner ones not read"))
+        return
+    budget = limits.max_decompressed_bytes
+    with zipfile.ZipFile(io.BytesIO(data)) as zf:
+        infos = [i for i in zf.infolist() if not i.is_dir()]
+        if len(infos) > limits.max_archive_entries:
+            out.problems.append(PartProblem(loc, f"{len(infos)} entries; only the first "
+                                            f"{limits.max_archive_entries} read", blocking=False))
+            infos = infos[:limits.max_archive_entries]
+        for info in infos:
+            inner = _entry_name(info.filename)
+            iloc = f"{name}/{inner}"
+            if info.flag_bits & 0x1:
+                out.problems.append(PartProblem(f"attachment:{iloc}", "encrypted archive entry"))
+                continue
+            if info.file_size > budget:
+                out.problems.append(PartProblem(
+                    f"attachment:{iloc}", f"declares {info.file_size} bytes uncompressed; over "
+                    "the limit (zip bomb?); not read"))
+                continue
+            try:
+                with zf.open(info) as fh:
+                    content = fh.read(budget + 1)
+            except (zipfile.BadZipFile, NotImplementedError, OSError, EOFError) as exc:
+                out.problems.append(PartProblem(f"attachment:{iloc}", f"cannot unpack: {exc}"))
+                continue
+            if len(content) > budget:
+                out.problems.append(PartProblem(f"attachment:{iloc}",
+                                                "decompresses past the limit (zip bomb?); not read"))
+                continue
+            budget -= len(content)
+            sub = extract(iloc, content, limits, depth + 1)
+            out.parts.extend(sub.parts)
+            out.problems.extend(sub.problems)
+            out.legacy.extend(e for e in sub.legacy if e not in out.legacy)
+
+
+def _entry_name(raw: str) -> str:
+    """An entry's name for display: path parts like ``..`` and drive letters dropped."""
+    parts = [p for p in raw.replace("\\", "/").split("/") if p not in ("", ".", "..")]
+    return "/".join(parts)[-200:] or "unnamed"
+
+
+# -- legacy .doc -------------------------------------------------------------------------------
+
+def _doc(loc: str, data: bytes, limits: ReadLimits, out: Extracted) -> None:
+    antiword = shutil.which("antiword")
+    if not antiword:
+        out.problems.append(PartProblem(loc, "legacy .doc: install antiword to read it"))
+        return
+    with tempfile.NamedTemporaryFile(suffix=".doc") as tmp:
+        tmp.write(data)
+        tmp.flush()
+        try:
+            res = subprocess.run([antiword, "-m", "UTF-8.txt", tmp.name], capture_output=True,
+                                 timeout=limits.attachment_seconds, check=False)
+        except subprocess.TimeoutExpired:
+            out.problems.append(PartProblem(loc, "legacy .doc: antiword timed out"))
+            return
+    if res.returncode != 0:
+        out.problems.append(PartProblem(loc, "legacy .doc: antiword could not read it: "
+                                        + res.stderr.decode("utf-8", "replace")[:200]))
+        return
+    _add(out, loc, res.stdout.decode("utf-8", "replace"))

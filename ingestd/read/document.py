@@ -1,0 +1,99 @@
+"""What reading a message produces: the text a human would read, where each piece came from,
+the references found in it, and every part that could not be read, with the reason."""
+
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, dataclass, field
+from datetime import date
+from typing import Any
+
+from ingestd.read.refs import DocNumber, PeriodRef, Ref, find_numbers, find_periods
+
+
+@dataclass
+class TextPart:
+    location: str          # subject | body | attachment:name.pdf#p1 | edxml:Subject ...
+    text: str
+
+
+@dataclass
+class PartProblem:
+    location: str
+    reason: str
+    blocking: bool = True  # False: noted, but the rest of the message says enough
+
+
+@dataclass
+class ResponseFor:
+    """edXML ResponseFor: the directive this document answers."""
+
+    code: str
+    date: date | None = None
+    organ_id: str | None = None
+    document_id: str | None = None
+
+
+@dataclass
+class Document:
+    kind: str                                   # email | edxml
+    message_id: str | None = None
+    sender: str | None = None                   # address, lower case
+    sender_name: str | None = None
+    subject: str = ""
+    date_header: str | None = None
+    auth_results: list[str] = field(default_factory=list)
+    organ_id: str | None = None                 # edXML From/OrganId
+    own_code: str | None = None                 # edXML Code
+    response_for: list[ResponseFor] = field(default_factory=list)
+    parts: list[TextPart] = field(default_factory=list)
+    problems: list[PartProblem] = field(default_factory=list)
+    attachments: list[str] = field(default_factory=list)
+    legacy_encodings: list[str] = field(default_factory=list)
+
+    # Derived; filled by ``analyse``.
+    refs: list[Ref] = field(default_factory=list)
+    periods: list[PeriodRef] = field(default_factory=list)
+
+    def analyse(self) -> Document:
+        self.refs, self.periods = [], []
+        for part in self.parts:
+            self.refs.extend(find_numbers(part.text, part.location))
+            self.periods.extend(find_periods(part.text, part.location))
+        return self
+
+    @property
+    def own_number(self) -> str | None:
+        if self.own_code:
+            return self.own_code
+        own = [r for r in self.refs if r.own]
+        return str(own[0].doc) if own else None
+
+    @property
+    def references(self) -> list[Ref]:
+        return [r for r in self.refs if not r.own]
+
+    @property
+    def unreadable(self) -> bool:
+        """Nothing a human could read came out of it."""
+        return not any(p.text.strip() for p in self.parts
+                       if p.location != "subject" and not p.location.startswith("attachment-name:"))
+
+    def to_json(self) -> str:
+        data = asdict(self)
+        data.pop("refs"), data.pop("periods")
+        return json.dumps(data, ensure_ascii=False, default=str)
+
+    @classmethod
+    def from_json(cls, text: str) -> Document:
+        data: dict[str, Any] = json.loads(text)
+        data["parts"] = [TextPart(**p) for p in data.get("parts", [])]
+        data["problems"] = [PartProblem(**p) for p in data.get("problems", [])]
+        data["response_for"] = [
+            ResponseFor(r["code"], date.fromisoformat(r["date"]) if r.get("date") else None,
+                        r.get("organ_id"), r.get("document_id"))
+            for r in data.get("response_for", [])]
+        return cls(**data).analyse()
+
+
+__all__ = ["Document", "DocNumber", "PartProblem", "ResponseFor", "TextPart"]

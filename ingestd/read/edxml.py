@@ -1,0 +1,146 @@
+"""edXML (QCVN 102:2016/BTTTT) messages from the e-document gateway.
+
+Parsed with defusedxml (no DTDs, no entities, no network). Element order varies between
+vendors, so every field is looked up by local name anywhere under its parent.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+from collections.abc import Iterator
+from datetime import date, datetime
+from typing import Any
+from xml.etree.ElementTree import Element
+from xml.etree.ElementTree import ParseError as XMLParseError
+from zoneinfo import ZoneInfo
+
+import defusedxml.ElementTree as SafeET
+from defusedxml import DefusedXmlException
+
+from ingestd.config import ReadLimits
+from ingestd.errors import ParseError
+from ingestd.read.attachments import extract
+from ingestd.read.document import Document, PartProblem, ResponseFor, TextPart
+from ingestd.read.refs import parse_number
+from ingestd.read.vntext import clean
+
+
+def looks_like_edxml(raw: bytes) -> bool:
+    head = raw[:2048].lstrip(b"\xef\xbb\xbf \t\r\n")
+    return head.startswith(b"<") and b"edXML" in raw[:4096]
+
+
+def _local(el: Element) -> str:
+    return el.tag.rsplit("}", 1)[-1]
+
+
+def _children(el: Element, name: str) -> Iterator[Element]:
+    for child in el.iter():
+        if child is not el and _local(child) == name:
+            yield child
+
+
+def _first(el: Element | None, name: str) -> Element | None:
+    if el is None:
+        return None
+    return next(_children(el, name), None)
+
+
+def _text(el: Element | None, name: str) -> str | None:
+    found = _first(el, name)
+    if found is None or found.text is None:
+        return None
+    return clean(found.text).strip() or None
+
+
+def parse_date(text: str | None) -> date | None:
+    """``yyyy/MM/dd`` or ``dd/MM/yyyy`` (also with - or .); None when impossible."""
+    dt = parse_datetime(text)
+    return dt.date() if dt else None
+
+
+def parse_datetime(text: str | None) -> datetime | None:
+    if not text:
+        return None
+    text = text.strip().replace("-", "/").replace(".", "/").replace("T", " ")
+    for fmt in ("%Y/%m/%d %H:%M:%S", "%d/%m/%Y %H:%M:%S", "%Y/%m/%d %H:%M", "%d/%m/%Y %H:%M",
+                "%Y/%m/%d", "%d/%m/%Y"):
+        try:
+            return datetime.strptime(text[:19], fmt)
+        except ValueError:
+            continue
+    return None
+
+
+def parse_tree(raw: bytes) -> Element:
+    try:
+        root = SafeET.fromstring(raw)
+    except DefusedXmlException as exc:
+        raise ParseError(f"edXML refused: {type(exc).__name__} (DTDs and entities are not "
+                         "allowed)") from None
+    except XMLParseError as exc:
+        raise ParseError(f"edXML is not well-formed XML: {exc}") from None
+    if _local(root) != "edXML" and _first(root, "MessageHeader") is None:
+        raise ParseError("not an edXML message: no edXML root or MessageHeader")
+    return root
+
+
+def trace_time(root: Element, tz: ZoneInfo) -> datetime | None:
+    """The latest TraceHeader timestamp, as local time in ``tz``."""
+    stamps = [parse_datetime(t.text) for t in _children(root, "Timestamp")]
+    valid = [s for s in stamps if s is not None]
+    return max(valid).replace(tzinfo=tz) if valid else None
+
+
+def read_edxml(raw: bytes, limits: ReadLimits, extract_fn: Any = extract) -> Document:
+    root = parse_tree(raw)
+    header = _first(root, "MessageHeader")
+    doc = Document(kind="edxml")
+    sender = _first(header, "From")
+    doc.organ_id = _text(sender, "OrganId")
+    doc.sender_name = _text(sender, "OrganName")
+    email = _text(sender, "Email")
+    doc.sender = email.lower() if email else None
+    code = _first(header, "Code")
+    number, notation = _text(code, "CodeNumber"), _text(code, "CodeNotation")
+    if number and notation:
+        doc.own_code = f"{number}/{notation}"
+    doc.subject = (_text(header, "Subject") or "").replace("\n", " ")
+    doc.message_id = _text(header, "DocumentId")
+    promulgation = _text(_first(header, "PromulgationInfo"), "PromulgationDate")
+    doc.date_header = promulgation
+    for rf in _children(header, "ResponseFor") if header is not None else []:
+        rcode = _text(rf, "Code")
+        if not rcode:
+            continue
+        rdate_text = _text(rf, "PromulgationDate")
+        rdate = parse_date(rdate_text)
+        if rdate_text and rdate is None:
+            doc.problems.append(PartProblem("edxml:ResponseFor", f"impossible date "
+                                            f"{rdate_text!r}", blocking=False))
+        if parse_number(rcode) is None:
+            doc.problems.append(PartProblem("edxml:ResponseFor", f"code {rcode!r} is not a "
+                                            "document number", blocking=False))
+            continue
+        doc.response_for.append(ResponseFor(rcode, rdate, _text(rf, "OrganId"),
+                                            _text(rf, "DocumentId")))
+    if doc.subject:
+        doc.parts.append(TextPart("subject", doc.subject))
+    content = _text(header, "Content")
+    if content:
+        doc.parts.append(TextPart("edxml:Content", content))
+    for att in _children(root, "Attachment"):
+        name = _text(att, "AttachmentName") or _text(att, "ContentId") or "attachment"
+        doc.attachments.append(name)
+        payload = _text(att, "ContentTransferEncoded") or ""
+        try:
+            data = base64.b64decode("".join(payload.split()), validate=True)
+        except (binascii.Error, ValueError):
+            doc.problems.append(PartProblem(f"attachment:{name}", "invalid base64"))
+            continue
+        got = extract_fn(name, data, limits)
+        doc.parts.extend(got.parts)
+        doc.problems.extend(got.problems)
+        doc.legacy_encodings.extend(got.legacy)
+    return doc.analyse()

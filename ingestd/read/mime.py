@@ -1,0 +1,198 @@
+"""E-mail (MIME) -> Document, via mail-parser on the raw bytes.
+
+mail-parser gives the decoded headers, the attachment list (RFC 2231 names) and defects. Body
+text is decoded here from each part's bytes, because Vietnamese mail arrives as UTF-8,
+windows-1258 (with combining tone marks), undeclared 8-bit, or under a wrong label, and a
+lossy decode cannot be undone. Everything ends NFC-normalised.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import email
+import email.policy
+import re
+from collections.abc import Callable
+from email.message import Message
+from email.utils import getaddresses
+from html.parser import HTMLParser
+
+import mailparser
+
+from ingestd.config import ReadLimits
+from ingestd.read.attachments import Extracted, decode_text
+from ingestd.read.document import Document, PartProblem, TextPart
+from ingestd.read.legacy import to_unicode
+from ingestd.read.vntext import clean
+
+ExtractFn = Callable[[str, bytes, ReadLimits], Extracted]
+_LATIN_LABELS = {"us-ascii", "ascii", "iso-8859-1", "latin-1", "latin1", "windows-1252", "cp1252"}
+
+
+def decode_body(data: bytes, declared: str | None) -> str:
+    """Decode a text part: trust a specific label, distrust Latin-1-ish ones when the bytes are
+    valid UTF-8 (a wrong label is common), fall back UTF-8 -> windows-1258."""
+    label = (declared or "").lower()
+    if label and label not in _LATIN_LABELS:
+        try:
+            return data.decode(label)
+        except (LookupError, UnicodeDecodeError):
+            pass
+    try:
+        return data.decode("utf-8")
+    except UnicodeDecodeError:
+        pass
+    if label in _LATIN_LABELS - {"us-ascii", "ascii"}:
+        return data.decode("cp1252", errors="replace")
+    return decode_text(data)
+
+
+class _HTMLText(HTMLParser):
+    _BLOCK = {"p", "div", "br", "tr", "li", "h1", "h2", "h3", "h4", "table", "td", "th"}
+
+    def __init__(self) -> None:
+        super().__init__(convert_charrefs=True)
+        self.out: list[str] = []
+        self._skip = 0
+
+    def handle_starttag(self, tag: str, attrs: list[tuple[str, str | None]]) -> None:
+        if tag in ("script", "style", "head"):
+            self._skip += 1
+        elif tag in self._BLOCK:
+            self.out.append("\n")
+
+    def handle_endtag(self, tag: str) -> None:
+        if tag in ("script", "style", "head"):
+            self._skip = max(0, self._skip - 1)
+        elif tag in self._BLOCK:
+            self.out.append("\n")
+
+    def handle_data(self, data: str) -> None:
+        if not self._skip:
+            self.out.append(data)
+
+
+def html_to_text(html: str) -> str:
+    parser = _HTMLText()
+    try:
+        parser.feed(html)
+        parser.close()
+    except (AssertionError, ValueError):
+        pass
+    text = "".join(parser.out)
+    return re.sub(r"\n\s*\n+", "\n", re.sub(r"[ \t\xa0]+", " ", text)).strip()
+
+
+def _one_line(value: object) -> str:
+    return " ".join(clean(str(value or "")).split())
+
+
+def _walk_bodies(msg: Message, limits: ReadLimits, doc: Document) -> None:
+    """Text and HTML bodies, including those of forwarded message/rfc822 parts."""
+    count = 0
+    stack: list[tuple[Message, int, str]] = [(msg, 0, "body")]
+    while stack:
+        part, depth, where = stack.pop(0)
+        count += 1
+        if count > limits.max_mime_parts:
+            doc.problems.append(PartProblem("mime", f"more than {limits.max_mime_parts} MIME "
+                                            "parts; the rest not read", blocking=False))
+            return
+        if depth > limits.max_nesting * 4:
+            doc.problems.append(PartProblem("mime", f"MIME nested more than "
+                                            f"{limits.max_nesting * 4} deep; inner parts not read",
+                                            blocking=False))
+            continue
+        if part.is_multipart():
+            payload = part.get_payload()
+            if isinstance(payload, list):
+                inner = "forwarded" if part.get_content_type() == "message/rfc822" else where
+                stack[0:0] = [(p, depth + 1, inner) for p in payload if isinstance(p, Message)]
+            continue
+        if part.get_filename() or part.get_content_disposition() == "attachment":
+            continue
+        ctype = part.get_content_type()
+        if ctype not in ("text/plain", "text/html"):
+            continue
+        try:
+            data = part.get_payload(decode=True) or b""
+        except (ValueError, binascii.Error, AssertionError):
+            doc.problems.append(PartProblem(where, "body part has a broken transfer encoding"))
+            continue
+        text = decode_body(data[:limits.max_text_chars * 4], part.get_content_charset())
+        if ctype == "text/html":
+            if any(p.location == where for p in doc.parts):
+                continue    # the text/plain alternative is already there
+            text = html_to_text(text)
+        text, enc = to_unicode(clean(text))
+        if enc and enc not in doc.legacy_encodings:
+            doc.legacy_encodings.append(enc)
+        if text.strip():
+            doc.parts.append(TextPart(where, text[:limits.max_text_chars]))
+
+
+def read_email(raw: bytes, limits: ReadLimits, extract_fn: ExtractFn) -> Document:
+    doc = Document(kind="email")
+    if len(raw) > limits.max_message_bytes:
+        doc.problems.append(PartProblem("message", f"message of {len(raw)} bytes is over the "
+                                        f"limit of {limits.max_message_bytes}; headers only"))
+        head = raw.split(b"\r\n\r\n", 1)[0].split(b"\n\n", 1)[0]
+        raw = head[: 1024 * 1024] + b"\r\n\r\n"
+    try:
+        mp = mailparser.parse_from_bytes(raw)
+        msg: Message = mp.message
+        attachments = mp.attachments
+        defects = sorted(mp.defects_categories)
+        subject = mp.subject
+    except Exception as exc:  # noqa: BLE001 - mail-parser failed; fall back to the stdlib
+        doc.problems.append(PartProblem("mime", f"mail-parser failed ({type(exc).__name__}); "
+                                        "read with the standard parser", blocking=False))
+        msg = email.message_from_bytes(raw, policy=email.policy.compat32)
+        attachments, defects, subject = [], [], msg.get("Subject", "")
+    if defects:
+        doc.problems.append(PartProblem("mime", "MIME defects: " + ", ".join(defects),
+                                        blocking=False))
+    doc.subject = _one_line(_decoded_header(msg, "Subject") or subject)
+    doc.message_id = _one_line(msg.get("Message-ID", "")).strip("<>") or None
+    doc.date_header = _one_line(msg.get("Date", "")) or None
+    froms = getaddresses([_decoded_header(msg, "From")])
+    if froms and froms[0][1]:
+        doc.sender_name = _one_line(froms[0][0]) or None
+        doc.sender = froms[0][1].strip().lower()
+    doc.auth_results = [_one_line(v) for v in (msg.get_all("Authentication-Results") or [])]
+    if doc.subject:
+        doc.parts.append(TextPart("subject", doc.subject))
+    _walk_bodies(msg, limits, doc)
+    for att in attachments:
+        name = _one_line(att.get("filename") or "attachment")[:200]
+        doc.attachments.append(name)
+        doc.parts.append(TextPart(f"attachment-name:{name}", name))
+        payload = att.get("payload") or ""
+        try:
+            data = base64.b64decode(payload) if att.get("binary") else payload.encode("utf-8")
+        except (binascii.Error, ValueError):
+            doc.problems.append(PartProblem(f"attachment:{name}", "invalid base64"))
+            continue
+        got = extract_fn(name, data, limits)
+        doc.parts.extend(got.parts)
+        doc.problems.extend(got.problems)
+        doc.legacy_encodings.extend(e for e in got.legacy if e not in doc.legacy_encodings)
+    return doc.analyse()
+
+
+def _decoded_header(msg: Message, name: str) -> str:
+    value = msg.get(name)
+    if value is None:
+        return ""
+    try:
+        parts = email.header.decode_header(str(value))
+    except (ValueError, email.errors.HeaderParseError):
+        return str(value)
+    out = []
+    for chunk, charset in parts:
+        if isinstance(chunk, bytes):
+            out.append(decode_body(chunk, charset))
+        else:
+            out.append(chunk)
+    return "".join(out)

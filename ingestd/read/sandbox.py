@@ -1,0 +1,68 @@
+"""Run a parser in a child process that can be killed: bounded wall time and memory.
+
+pdfminer can loop or recurse on crafted files and decompression can exhaust memory; a child
+with ``RLIMIT_AS`` and a deadline keeps the daemon alive. The child is forked (cheap on Linux)
+and sends back its result through a pipe.
+"""
+
+from __future__ import annotations
+
+import multiprocessing as mp
+import os
+import resource
+import signal
+import traceback
+from collections.abc import Callable
+from typing import Any, TypeVar
+
+T = TypeVar("T")
+
+
+class SandboxTimeout(Exception):
+    pass
+
+
+class SandboxCrash(Exception):
+    pass
+
+
+def _child(conn: Any, fn: Callable[..., Any], args: tuple[Any, ...], memory_mb: int) -> None:
+    try:
+        signal.signal(signal.SIGTERM, signal.SIG_DFL)
+        signal.signal(signal.SIGINT, signal.SIG_IGN)
+        limit = memory_mb * 1024 * 1024
+        resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
+        conn.send(("ok", fn(*args)))
+    except MemoryError:
+        conn.send(("error", "out of memory (over the worker limit)"))
+    except RecursionError:
+        conn.send(("error", "structure nested too deeply"))
+    except BaseException as exc:  # noqa: BLE001 - reported to the parent as a reason
+        conn.send(("error", f"{type(exc).__name__}: {exc}"[:500] or traceback.format_exc(1)))
+    finally:
+        conn.close()
+        os._exit(0)
+
+
+def run_limited(fn: Callable[..., T], args: tuple[Any, ...], seconds: float, memory_mb: int) -> T:
+    """Call ``fn(*args)`` in a forked child; raise SandboxTimeout / SandboxCrash on failure."""
+    ctx = mp.get_context("fork")
+    parent, child = ctx.Pipe(duplex=False)
+    proc = ctx.Process(target=_child, args=(child, fn, args, memory_mb), daemon=True)
+    proc.start()
+    child.close()
+    try:
+        if not parent.poll(seconds):
+            raise SandboxTimeout(f"took longer than {seconds:g} s")
+        try:
+            status, value = parent.recv()
+        except (EOFError, OSError):
+            raise SandboxCrash("the reader process died (memory or a crash)") from None
+        if status == "error":
+            raise SandboxCrash(value)
+        return value
+    finally:
+        parent.close()
+        if proc.is_alive():
+            proc.kill()
+        proc.join(5)

@@ -1,0 +1,52 @@
+"""Vietnamese text: NFC normalisation and a diacritics-folded form for matching.
+
+``fold`` maps each character of NFC text to one character (``Văn bản`` -> ``van ban``,
+``Đ``/``Ð`` -> ``d``), so positions in the folded text are positions in the original.
+"""
+
+from __future__ import annotations
+
+import unicodedata
+from functools import lru_cache
+
+_SPECIAL = {"đ": "d", "Đ": "d", "Ð": "d", "ð": "d", "\u00a0": " ", "\u2013": "-", "\u2014": "-",
+            "\u2212": "-", "\u2010": "-", "\u2011": "-", "\u00ad": "-"}
+
+
+@lru_cache(maxsize=1)
+def _fold_table() -> dict[int, str]:
+    table: dict[int, str] = {}
+    for cp in range(0x80, 0x2020):
+        ch = chr(cp)
+        if ch in _SPECIAL:
+            table[cp] = _SPECIAL[ch]
+            continue
+        base = unicodedata.normalize("NFD", ch)
+        stripped = "".join(c for c in base if not unicodedata.combining(c))
+        if len(stripped) == 1 and stripped != ch and stripped.isascii():
+            table[cp] = stripped.lower()
+    for ch, rep in _SPECIAL.items():
+        table[ord(ch)] = rep
+    return table
+
+
+def nfc(text: str) -> str:
+    return unicodedata.normalize("NFC", text)
+
+
+def fold(text: str) -> str:
+    """Lower-case, diacritics removed, dashes unified; one output char per input char."""
+    return text.translate(_fold_table()).lower()
+
+
+def clean(text: str) -> str:
+    """NFC, without NULs and other control characters except newline and tab."""
+    text = nfc(text)
+    if any(ord(c) < 32 and c not in "\n\t\r" for c in text):
+        text = "".join(c for c in text if ord(c) >= 32 or c in "\n\t\r")
+    return text.replace("\r\n", "\n").replace("\r", "\n")
+
+
+def has_vietnamese(text: str) -> bool:
+    """True when the text holds letters only Vietnamese uses (ă, ơ, ư, đ, tone-marked vowels)."""
+    return any("\u1ea0" <= c <= "\u1ef9" or c in "ăĂơƠưƯđĐ" for c in text)

@@ -1,0 +1,13 @@
+from ingestd.rules.loader import load_rules
+from ingestd.rules.model import (
+    Directive,
+    MatchingPolicy,
+    ReminderPolicy,
+    ReminderRules,
+    Report,
+    Rulebook,
+    Unit,
+)
+
+__all__ = ["Directive", "MatchingPolicy", "ReminderPolicy", "ReminderRules", "Report",
+           "Rulebook", "Unit", "load_rules"]

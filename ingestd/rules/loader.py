@@ -1,0 +1,400 @@
+"""rules/*.toml -> Rulebook. Reports every problem at once, each with file:line and the fix."""
+
+from __future__ import annotations
+
+import difflib
+import re
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any
+
+from ingestd.errors import Problem, RulesError
+from ingestd.read.refs import parse_number
+from ingestd.rules.model import (
+    KINDS,
+    PERIODS,
+    CalendarRules,
+    Directive,
+    IgnoreRule,
+    MatchingPolicy,
+    ReminderOverride,
+    ReminderPolicy,
+    ReminderRules,
+    Report,
+    Rulebook,
+    Scoring,
+    SenderRule,
+    Unit,
+)
+from ingestd.tomlfile import Table, TomlFile
+
+_SLUG = re.compile(r"^[a-z0-9][a-z0-9_-]*$")
+_EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
+_TIME = re.compile(r"^([01]\d|2[0-3]):[0-5]\d$")
+
+
+def _did_you_mean(value: str, options: list[str]) -> str:
+    close = difflib.get_close_matches(value, options, n=1, cutoff=0.6)
+    return f'did you mean "{close[0]}"?' if close else ""
+
+
+class _Loader:
+    def __init__(self, rules_dir: Path):
+        self.dir = rules_dir
+        self.files: list[TomlFile] = []
+        self.extra: list[Problem] = []
+
+    def open(self, path: Path, required: bool) -> TomlFile | None:
+        if not path.exists():
+            if required:
+                self.extra.append(Problem(str(self._display(path)), None, "file is missing",
+                                          f"create it (see README, section Rules: {path.name})"))
+            return None
+        tf = TomlFile.load(path, self._display(path))
+        self.files.append(tf)
+        return tf if tf.data is not None else None
+
+    def _display(self, path: Path) -> str:
+        try:
+            return str(path.relative_to(Path.cwd()))
+        except ValueError:
+            return str(path)
+
+    # -- units --------------------------------------------------------------------------------
+    def units(self) -> tuple[dict[str, Unit], dict[str, str]]:
+        tf = self.open(self.dir / "units.toml", required=True)
+        if tf is None:
+            return {}, {}
+        top = Table(tf, (), tf.data or {}, {"groups", "unit"})
+        groups: dict[str, str] = {}
+        graw = top.get("groups", dict, {})
+        for gid, gname in graw.items():
+            if not isinstance(gname, str):
+                tf.problem(("groups", gid), f'group "{gid}" needs a name in quotes',
+                           f'write {gid} = "Tên nhóm"')
+            elif not _SLUG.match(gid):
+                tf.problem(("groups", gid), f'group id "{gid}" is not a slug',
+                           "use lower-case letters, digits and -")
+            else:
+                groups[gid] = gname
+        units: dict[str, Unit] = {}
+        seen_email: dict[str, str] = {}
+        seen_organ: dict[str, str] = {}
+        for i, raw in enumerate(top.tables("unit")):
+            t = Table(tf, ("unit", i), raw, {"id", "name", "aliases", "groups", "emails",
+                                             "domains", "organ_id", "remind_to", "remind_cc"})
+            uid = t.get("id", str, required=True)
+            if uid is None:
+                continue
+            if not _SLUG.match(uid):
+                t.problem("id", f'unit id "{uid}" is not a slug',
+                          "use lower-case letters, digits and -, e.g. so-khdt")
+            if uid in units:
+                t.problem("id", f'unit id "{uid}" is used twice', "every unit needs its own id")
+            ugroups = t.str_list("groups")
+            for g in ugroups:
+                if g not in groups:
+                    t.problem("groups", f'unknown group "{g}" on unit "{uid}"',
+                              _did_you_mean(g, list(groups)) or "declare it under [groups]", g)
+            emails = [e.strip().lower() for e in t.str_list("emails")]
+            for e in emails:
+                if not _EMAIL.match(e):
+                    t.problem("emails", f'"{e}" is not an e-mail address', value=e)
+                elif e in seen_email:
+                    t.problem("emails", f'e-mail "{e}" is on unit "{seen_email[e]}" and on "{uid}"',
+                              "an address can belong to one unit only", e)
+                seen_email.setdefault(e, uid)
+            organ = t.get("organ_id", str)
+            if organ:
+                if organ.lower() in seen_organ:
+                    t.problem("organ_id", f'organ_id "{organ}" is on unit '
+                              f'"{seen_organ[organ.lower()]}" and on "{uid}"',
+                              "each gateway identifier belongs to one unit")
+                seen_organ.setdefault(organ.lower(), uid)
+            for key in ("remind_to", "remind_cc"):
+                for e in t.str_list(key):
+                    if not _EMAIL.match(e):
+                        t.problem(key, f'"{e}" is not an e-mail address', value=e)
+            name = t.get("name", str, required=True) or uid
+            units[uid] = Unit(
+                id=uid, name=name, aliases=tuple(t.str_list("aliases")), groups=tuple(ugroups),
+                emails=tuple(emails), domains=tuple(d.lower() for d in t.str_list("domains")),
+                organ_id=organ, remind_to=tuple(t.str_list("remind_to") or emails),
+                remind_cc=tuple(t.str_list("remind_cc")))
+        return units, groups
+
+    # -- directives ---------------------------------------------------------------------------
+    def directives(self, units: dict[str, Unit], groups: dict[str, str]) -> tuple[Directive, ...]:
+        ddir = self.dir / "directives"
+        if not ddir.is_dir():
+            self.extra.append(Problem(self._display(ddir), None, "folder is missing",
+                                      "create rules/directives/ with one .toml per directive"))
+            return ()
+        out: list[Directive] = []
+        report_ids: dict[str, str] = {}
+        numbers: dict[str, str] = {}
+        for path in sorted(ddir.glob("*.toml")):
+            tf = self.open(path, required=True)
+            if tf is None:
+                continue
+            top = Table(tf, (), tf.data or {}, {"directive", "report"})
+            if not isinstance(tf.data.get("directive"), dict):  # type: ignore[union-attr]
+                tf.problem((), "no [directive] table", "start the file with [directive]")
+                continue
+            d = Table(tf, ("directive",), tf.data["directive"],  # type: ignore[index]
+                      {"number", "date", "issuer", "title"})
+            number = d.get("number", str, required=True) or ""
+            doc = parse_number(number) if number else None
+            if number and doc is None:
+                d.problem("number", f'number = "{number}" is not a document number',
+                          'write it as issued, e.g. "760/UBND-TH"')
+            ddate = d.get("date", date, required=True)
+            if doc is not None:
+                key = f"{doc.key}@{ddate}"
+                if key in numbers:
+                    d.problem("number", f'directive {number} of {ddate} is also in {numbers[key]}',
+                              "keep one file per directive")
+                numbers.setdefault(key, tf.display)
+            reports = []
+            for i, raw in enumerate(top.tables("report")):
+                rep = self.report(tf, i, raw, number, units, groups, report_ids)
+                if rep:
+                    reports.append(rep)
+            if not top.tables("report"):
+                tf.problem(("directive",), f"directive {number} asks for no report",
+                           "add at least one [[report]]")
+            if doc is not None and ddate is not None:
+                out.append(Directive(number, doc, ddate, d.get("issuer", str, "") or "",
+                                     d.get("title", str, "") or "", tuple(reports), tf.display))
+        return tuple(out)
+
+    def report(self, tf: TomlFile, i: int, raw: dict[str, Any], number: str,
+               units: dict[str, Unit], groups: dict[str, str],
+               report_ids: dict[str, str]) -> Report | None:
+        t = Table(tf, ("report", i), raw, {
+            "id", "title", "kind", "units", "exclude", "due", "due_working_days", "every",
+            "due_day", "due_month", "start", "keywords"})
+        rid = t.get("id", str, required=True)
+        if rid is None:
+            return None
+        if not _SLUG.match(rid):
+            t.problem("id", f'report id "{rid}" is not a slug', "use lower-case letters, digits, -")
+        if rid in report_ids:
+            t.problem("id", f'report id "{rid}" is also used in {report_ids[rid]}',
+                      "report ids must be unique across all directives")
+        report_ids.setdefault(rid, tf.display)
+        kind = t.choice("kind", KINDS, default="dot-xuat") or "dot-xuat"
+        expected: list[str] = []
+        for ref in t.str_list("units"):
+            if ref.startswith("@"):
+                g = ref[1:]
+                if g not in groups:
+                    t.problem("units", f'unknown group "{ref}" in report "{rid}"',
+                              _did_you_mean(g, list(groups)) or "declare it in units.toml [groups]",
+                              ref)
+                    continue
+                expected.extend(u.id for u in units.values() if g in u.groups)
+            elif ref not in units:
+                hint = _did_you_mean(ref, list(units))
+                t.problem("units", f'unknown unit "{ref}" in report "{rid}"',
+                          hint or "use a unit id from units.toml or @group", ref)
+            else:
+                expected.append(ref)
+        if "units" not in raw:
+            t.problem("id", f'report "{rid}" names no units', 'add units = ["@group", "unit-id"]')
+        exclude = t.str_list("exclude")
+        for ex in exclude:
+            if ex not in units:
+                t.problem("exclude", f'unknown unit "{ex}" in exclude',
+                          _did_you_mean(ex, list(units)), ex)
+        ordered = tuple(dict.fromkeys(u for u in expected if u not in exclude))
+
+        due = raw.get("due")
+        if due is not None and not isinstance(due, (date, datetime)):
+            hint = "write it without quotes, e.g. due = 2019-05-20"
+            if isinstance(due, str) and not re.match(r"^\d{4}-\d{2}-\d{2}", due):
+                hint = "write a date like 2019-05-20 (or a datetime 2019-05-20T17:00:00+07:00)"
+            t.problem("due", f"due = {due!r} is not a date", hint)
+            due = None
+        if isinstance(due, datetime) and due.tzinfo is None:
+            t.problem("due", "due has a time but no offset", "write e.g. 2019-05-20T17:00:00+07:00")
+        dwd = t.get("due_working_days", int)
+        every = t.choice("every", PERIODS)
+        if kind == "dinh-ky" and every is None and "every" not in raw:
+            t.problem("kind", f'periodic report "{rid}" has no every',
+                      'add every = "month" | "quarter" | "half-year" | "year"')
+        due_day = t.get("due_day", int)
+        due_month = t.choice("due_month", ["last", "next"], default="last") or "last"
+        start = t.get("start", date)
+        if every:
+            if due_day is None:
+                t.problem("every", f'periodic report "{rid}" has no due_day',
+                          "add due_day = 18 (day of the month the report is due)")
+            elif not 1 <= due_day <= 31:
+                t.problem("due_day", f"due_day = {due_day} is not a day of the month", "use 1..31")
+            if start is None:
+                t.problem("every", f'periodic report "{rid}" has no start',
+                          "add start = 2019-01-01 (the first period that counts)")
+            if due is not None or dwd is not None:
+                t.problem("due", f'report "{rid}" is periodic and has a fixed due too',
+                          "keep either every/due_day or due/due_working_days")
+        elif due is None and dwd is None and "due" not in raw:
+            t.problem("id", f'report "{rid}" has no deadline',
+                      "add due = 2019-05-20, due_working_days = 5, or every/due_day/start")
+        elif due is not None and dwd is not None:
+            t.problem("due_working_days", "give due or due_working_days, not both")
+        if dwd is not None and dwd < 0:
+            t.problem("due_working_days", "due_working_days must be 0 or more")
+        return Report(
+            id=rid, directive=number, title=t.get("title", str, rid) or rid, kind=kind,
+            units=ordered, due=due, due_working_days=dwd, every=every, due_day=due_day,
+            due_month=due_month, start=start, keywords=tuple(t.str_list("keywords")),
+            file=tf.display)
+
+    # -- policies -----------------------------------------------------------------------------
+    def matching(self, units: dict[str, Unit]) -> MatchingPolicy:
+        tf = self.open(self.dir / "matching.toml", required=False)
+        if tf is None:
+            return MatchingPolicy()
+        top = Table(tf, (), tf.data or {}, {"policy", "sender", "ignore"})
+        defaults = MatchingPolicy()
+        personal = defaults.personal_domains
+        single = True
+        if "policy" in (tf.data or {}):
+            p = Table(tf, ("policy",), tf.data["policy"],  # type: ignore[index]
+                      {"personal_domains", "report_fallback_single"})
+            personal = tuple(d.lower() for d in p.str_list("personal_domains", list(personal)))
+            single = p.get("report_fallback_single", bool, True)
+        senders = []
+        for i, raw in enumerate(top.tables("sender")):
+            t = Table(tf, ("sender", i), raw, {"address", "domain", "unit"})
+            unit = t.get("unit", str, required=True)
+            if unit and unit not in units:
+                t.problem("unit", f'unknown unit "{unit}"', _did_you_mean(unit, list(units)))
+            address, domain = t.get("address", str), t.get("domain", str)
+            if not address and not domain:
+                t.problem("unit", "a [[sender]] needs address or domain")
+            if unit:
+                senders.append(SenderRule(unit, address.lower() if address else None,
+                                          domain.lower() if domain else None))
+        ignores = []
+        for i, raw in enumerate(top.tables("ignore")):
+            t = Table(tf, ("ignore", i), raw, {"sender", "subject", "reason"})
+            subject = t.get("subject", str)
+            if subject:
+                try:
+                    re.compile(subject)
+                except re.error as exc:
+                    t.problem("subject", f"subject is not a valid regular expression: {exc}")
+                    subject = None
+            ignores.append(IgnoreRule(t.get("sender", str), subject,
+                                      t.get("reason", str, "ignored by matching.toml")))
+        return MatchingPolicy(tuple(senders), tuple(ignores), personal, single)
+
+    def reminders(self, units: dict[str, Unit], reports: set[str]) -> ReminderRules:
+        tf = self.open(self.dir / "reminders.toml", required=False)
+        if tf is None:
+            return ReminderRules()
+        top = Table(tf, (), tf.data or {}, {"defaults", "override", "off"})
+        keys = set(ReminderPolicy.__dataclass_fields__)
+
+        def policy_values(t: Table) -> dict[str, Any]:
+            values: dict[str, Any] = {}
+            for key in keys & set(t.data):
+                if key in ("before_days", "after_days"):
+                    lst = t.get(key, list, [])
+                    if not all(isinstance(x, int) and x >= 0 for x in lst):
+                        t.problem(key, f"{key} must be a list of whole numbers of working days",
+                                  f"e.g. {key} = [3, 1]")
+                        continue
+                    values[key] = tuple(lst)
+                elif key == "send_at":
+                    v = t.get(key, str, "08:00")
+                    if not _TIME.match(v):
+                        t.problem(key, f'send_at = "{v}" is not a time of day', 'write "08:00"')
+                        continue
+                    values[key] = v
+                elif key == "enabled":
+                    values[key] = t.get(key, bool, True)
+                else:
+                    v = t.get(key, int)
+                    if v is not None and v < 0:
+                        t.problem(key, f"{key} must be 0 or more")
+                    elif v is not None:
+                        values[key] = v
+            return values
+
+        defaults = ReminderPolicy()
+        if "defaults" in (tf.data or {}):
+            t = Table(tf, ("defaults",), tf.data["defaults"], keys)  # type: ignore[index]
+            defaults = ReminderPolicy(**{**defaults.__dict__, **policy_values(t)})
+        overrides = []
+        for i, raw in enumerate(top.tables("override")):
+            t = Table(tf, ("override", i), raw, keys | {"report", "unit"})
+            rep, unit = self._ref(t, "report", reports), self._ref(t, "unit", set(units))
+            if not rep and not unit:
+                t.problem("report", "an [[override]] needs report or unit (or both)")
+            overrides.append(ReminderOverride(tuple(policy_values(t).items()), rep, unit))
+        offs = []
+        for i, raw in enumerate(top.tables("off")):
+            t = Table(tf, ("off", i), raw, {"report", "unit", "reason"})
+            rep, unit = self._ref(t, "report", reports), self._ref(t, "unit", set(units))
+            if not rep and not unit:
+                t.problem("unit", "an [[off]] needs unit or report (or both)")
+            else:
+                offs.append((unit, rep))
+        return ReminderRules(defaults, tuple(overrides), tuple(offs))
+
+    def _ref(self, t: Table, key: str, known: set[str]) -> str | None:
+        value = t.get(key, str)
+        if value is not None and value not in known:
+            t.problem(key, f'unknown {key} "{value}"', _did_you_mean(value, sorted(known)))
+            return None
+        return value
+
+    def calendar(self) -> CalendarRules:
+        tf = self.open(self.dir / "calendar.toml", required=False)
+        if tf is None:
+            return CalendarRules()
+        t = Table(tf, (), tf.data or {}, {"days_off", "working_days"})
+        out: dict[str, frozenset[date]] = {}
+        for key in ("days_off", "working_days"):
+            days = []
+            for v in t.get(key, list, []):
+                if isinstance(v, date) and not isinstance(v, datetime):
+                    days.append(v)
+                else:
+                    t.problem(key, f"{key} contains {v!r}, which is not a date",
+                              "write dates without quotes: [2019-09-03]")
+            out[key] = frozenset(days)
+        both = out["days_off"] & out["working_days"]
+        if both:
+            t.problem("working_days", f"{sorted(both)[0]} is both a day off and a working day")
+        return CalendarRules(out["days_off"], out["working_days"])
+
+    def scoring(self) -> Scoring:
+        tf = self.open(self.dir / "scoring.toml", required=False)
+        if tf is None:
+            return Scoring()
+        fields = set(Scoring.__dataclass_fields__)
+        t = Table(tf, (), tf.data or {}, fields)
+        values = {k: float(t.get(k, (int, float), getattr(Scoring(), k)))  # type: ignore[arg-type]
+                  for k in fields}
+        return Scoring(**values)
+
+
+def load_rules(rules_dir: Path) -> Rulebook:
+    """Load and validate every rules file. Raises ``RulesError`` listing all problems."""
+    loader = _Loader(rules_dir)
+    units, groups = loader.units()
+    directives = loader.directives(units, groups)
+    report_ids = {r.id for d in directives for r in d.reports}
+    book = Rulebook(units=units, groups=groups, directives=directives,
+                    matching=loader.matching(units),
+                    reminders=loader.reminders(units, report_ids),
+                    calendar=loader.calendar(), scoring=loader.scoring(),
+                    rules_dir=str(rules_dir))
+    problems = loader.extra + [p for tf in loader.files for p in tf.problems]
+    if problems:
+        raise RulesError(problems)
+    return book

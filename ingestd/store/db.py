@@ -1,0 +1,84 @@
+"""Engine creation (SQLite with WAL and synchronous=FULL, or PostgreSQL) and migrations.
+
+Migrations are numbered steps; ``schema_version`` records the last applied. A new database is
+created at the latest version; an older one is brought forward step by step in a transaction.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import UTC, datetime
+from pathlib import Path
+
+from sqlalchemy import event, inspect, text
+from sqlalchemy.engine import Connection, Engine
+from sqlmodel import Session, SQLModel, create_engine, select
+
+from ingestd.errors import IngestdError
+from ingestd.store import models
+
+# Each step brings the schema from version i to i + 1. Version 1 is the initial schema.
+MIGRATIONS: list[Callable[[Connection], None]] = []
+LATEST = 1 + len(MIGRATIONS)
+
+
+def utcnow() -> datetime:
+    return datetime.now(UTC)
+
+
+def to_db(moment: datetime) -> datetime:
+    return moment.astimezone(UTC)
+
+
+def from_db(moment: datetime) -> datetime:
+    """Stored times are UTC; SQLite hands them back without an offset."""
+    return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
+
+
+def make_engine(url: str) -> Engine:
+    if url.startswith("sqlite:///") and not url.endswith(":memory:"):
+        Path(url[len("sqlite:///"):]).parent.mkdir(parents=True, exist_ok=True)
+    if url.startswith("sqlite"):
+        engine = create_engine(url, connect_args={"timeout": 30, "check_same_thread": False})
+
+        @event.listens_for(engine, "connect")
+        def _pragmas(dbapi_conn, _record):  # type: ignore[no-untyped-def]
+            cur = dbapi_conn.cursor()
+            cur.execute("PRAGMA journal_mode=WAL")
+            cur.execute("PRAGMA synchronous=FULL")
+            cur.execute("PRAGMA foreign_keys=ON")
+            cur.execute("PRAGMA busy_timeout=30000")
+            cur.close()
+    else:
+        engine = create_engine(url, pool_pre_ping=True, pool_size=5, max_overflow=5)
+    return engine
+
+
+def migrate(engine: Engine) -> int:
+    """Create or upgrade the schema; returns the version now in force."""
+    _ = models  # the tables register themselves on import
+    with engine.begin() as conn:
+        if engine.dialect.name == "postgresql":
+            conn.execute(text("SELECT pg_advisory_xact_lock(7401001)"))
+        has_version = inspect(conn).has_table("schema_version")
+        if not has_version:
+            SQLModel.metadata.create_all(conn)
+            conn.execute(text("INSERT INTO schema_version (id, version) VALUES (1, :v)"),
+                         {"v": LATEST})
+            return LATEST
+        current = conn.execute(text("SELECT version FROM schema_version WHERE id = 1")).scalar()
+        current = int(current or 1)
+        if current > LATEST:
+            raise IngestdError(f"the database is at schema version {current}, newer than this "
+                               f"ingestd ({LATEST}); upgrade ingestd")
+        for step in MIGRATIONS[current - 1:]:
+            step(conn)
+        SQLModel.metadata.create_all(conn)   # tables added by later versions
+        conn.execute(text("UPDATE schema_version SET version = :v WHERE id = 1"), {"v": LATEST})
+        return LATEST
+
+
+def schema_version(engine: Engine) -> int:
+    with Session(engine) as s:
+        row = s.exec(select(models.SchemaVersion)).first()
+        return row.version if row else 0

@@ -1,0 +1,116 @@
+"""SQLModel tables. Only ``ingestd.store`` imports them. Times are stored in UTC."""
+
+from __future__ import annotations
+
+from datetime import datetime
+
+from sqlalchemy import Column, Index, LargeBinary, Text, UniqueConstraint
+from sqlmodel import Field, SQLModel
+
+
+class SchemaVersion(SQLModel, table=True):
+    __tablename__ = "schema_version"
+    id: int = Field(default=1, primary_key=True)
+    version: int
+
+
+class Receipt(SQLModel, table=True):
+    """One stored message: the incoming register (sổ văn bản đến)."""
+
+    __tablename__ = "receipt"
+    __table_args__ = (UniqueConstraint("source", "sha256", name="uq_receipt_source_sha"),
+                      Index("ix_receipt_state_id", "state", "id"))
+    id: int | None = Field(default=None, primary_key=True)
+    source: str = Field(max_length=200)
+    sha256: str = Field(max_length=64, index=True)
+    message_id: str | None = Field(default=None, max_length=998, index=True)
+    received_at: datetime = Field(index=True)
+    stored_at: datetime
+    source_ref: str | None = Field(default=None, max_length=500)
+    size: int = 0
+    sender: str | None = Field(default=None, max_length=320)
+    subject: str | None = Field(default=None, sa_column=Column(Text))
+    date_header: str | None = Field(default=None, max_length=200)
+    own_number: str | None = Field(default=None, max_length=100)
+    unit: str | None = Field(default=None, max_length=100, index=True)
+    state: str = Field(default="new", max_length=20)
+    reason: str | None = Field(default=None, sa_column=Column(Text))
+    document: str | None = Field(default=None, sa_column=Column(Text))
+    evidence: str | None = Field(default=None, sa_column=Column(Text))
+    read_at: datetime | None = None
+
+
+class ReceiptMatch(SQLModel, table=True):
+    """A (report, period, unit) a matched receipt counts for. Rebuilt by reprocess."""
+
+    __tablename__ = "receipt_match"
+    __table_args__ = (Index("ix_match_report_period_unit", "report", "period", "unit"),)
+    id: int | None = Field(default=None, primary_key=True)
+    receipt_id: int = Field(foreign_key="receipt.id", index=True)
+    report: str = Field(max_length=100)
+    period: str | None = Field(default=None, max_length=20)
+    unit: str = Field(max_length=100)
+    confidence: float = 1.0
+
+
+class Assignment(SQLModel, table=True):
+    """A clerk's decision (audit trail): accept a review item, or exempt a unit."""
+
+    __tablename__ = "assignment"
+    id: int | None = Field(default=None, primary_key=True)
+    receipt_id: int | None = Field(default=None, foreign_key="receipt.id", index=True)
+    unit: str = Field(max_length=100)
+    report: str = Field(max_length=100)
+    period: str | None = Field(default=None, max_length=20)
+    exempt: bool = False
+    reason: str | None = Field(default=None, sa_column=Column(Text))
+    actor: str = Field(max_length=100)
+    created_at: datetime
+
+
+class SourceState(SQLModel, table=True):
+    """Per source (and IMAP folder): where fetching stands and how healthy it is."""
+
+    __tablename__ = "source_state"
+    key: str = Field(primary_key=True, max_length=300)
+    uidvalidity: int | None = None
+    last_uid: int | None = None
+    last_ok_at: datetime | None = None
+    last_error: str | None = Field(default=None, sa_column=Column(Text))
+    last_error_at: datetime | None = None
+
+
+class Outbox(SQLModel, table=True):
+    """Every outgoing mail (reminder, digest, report) with a stable key: never queued twice."""
+
+    __tablename__ = "outbox"
+    __table_args__ = (Index("ix_outbox_state_next", "state", "next_attempt_at"),)
+    id: int | None = Field(default=None, primary_key=True)
+    key: str = Field(max_length=300, unique=True)
+    kind: str = Field(max_length=20)
+    message_id: str = Field(max_length=300)
+    recipients: str = Field(sa_column=Column(Text))
+    subject: str = Field(sa_column=Column(Text))
+    raw: bytes = Field(sa_column=Column(LargeBinary))
+    state: str = Field(default="queued", max_length=20)
+    attempts: int = 0
+    next_attempt_at: datetime
+    last_error: str | None = Field(default=None, sa_column=Column(Text))
+    created_at: datetime
+    sent_at: datetime | None = None
+    report: str | None = Field(default=None, max_length=100)
+    period: str | None = Field(default=None, max_length=20)
+    unit: str | None = Field(default=None, max_length=100)
+    step: str | None = Field(default=None, max_length=40)
+    lease_owner: str | None = Field(default=None, max_length=100)
+    lease_until: datetime | None = None
+
+
+class Event(SQLModel, table=True):
+    """Things staff should hear about in the digest (a rules reload that failed, ...)."""
+
+    __tablename__ = "event"
+    id: int | None = Field(default=None, primary_key=True)
+    at: datetime = Field(index=True)
+    kind: str = Field(max_length=40)
+    message: str = Field(sa_column=Column(Text))

@@ -1,0 +1,257 @@
+"""The store: raw blobs first, then rows. Every write is idempotent.
+
+``add_raw`` writes the blob (fsynced) before the row is committed, so a crash between the two
+leaves an orphan blob (harmless; the next add of the same bytes reuses it) and never a row
+without its bytes. A receipt's identity is (source, sha256 of the raw bytes).
+"""
+
+from __future__ import annotations
+
+import email.parser
+import email.policy
+import hashlib
+import json
+import re
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import delete, func
+from sqlalchemy.exc import IntegrityError
+from sqlmodel import Session, col, select
+
+from ingestd.errors import NotFoundError
+from ingestd.ledger import Counted, Exemption
+from ingestd.read.document import Document
+from ingestd.store.blobs import BlobStore
+from ingestd.store.db import from_db, make_engine, migrate, to_db, utcnow
+from ingestd.store.models import Assignment, Event, Receipt, ReceiptMatch, SourceState
+
+NEW = "new"
+
+
+def rid(receipt_id: int) -> str:
+    return f"r-{receipt_id:06d}"
+
+
+def parse_rid(text: str) -> int:
+    m = re.fullmatch(r"(?:r-?)?0*(\d+)", text.strip(), re.IGNORECASE)
+    if not m:
+        raise NotFoundError(f'"{text}" is not a receipt id; use the id shown by '
+                            "`ingestd receipts`, e.g. r-000123")
+    return int(m.group(1))
+
+
+@dataclass(frozen=True)
+class Added:
+    id: int
+    created: bool
+
+
+def _quick_headers(raw: bytes) -> dict[str, str | None]:
+    head = raw[:65536]
+    if head.lstrip()[:1] == b"<":
+        return {"message_id": None, "sender": None, "subject": None, "date": None}
+    try:
+        msg = email.parser.BytesHeaderParser(policy=email.policy.compat32).parsebytes(head)
+        get = lambda k: " ".join(str(msg.get(k, "")).split())[:900] or None  # noqa: E731
+        mid = get("Message-ID")
+        return {"message_id": mid.strip("<>") if mid else None, "sender": None,
+                "subject": None, "date": get("Date")}
+    except Exception:  # noqa: BLE001 - headers are re-read properly later
+        return {"message_id": None, "sender": None, "subject": None, "date": None}
+
+
+class Store:
+    def __init__(self, database_url: str, blobs: BlobStore):
+        self.engine = make_engine(database_url)
+        self.blobs = blobs
+        self.version = migrate(self.engine)
+
+    @contextmanager
+    def session(self) -> Iterator[Session]:
+        with Session(self.engine, expire_on_commit=False) as s:
+            yield s
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+    # -- receipts -----------------------------------------------------------------------------
+    def add_raw(self, source: str, raw: bytes, received_at: datetime,
+                source_ref: str | None = None) -> Added:
+        """Store a message: blob first, then its row. Same (source, bytes) -> nothing new."""
+        sha = hashlib.sha256(raw).hexdigest()
+        with self.session() as s:
+            existing = s.exec(select(Receipt.id).where(Receipt.source == source,
+                                                       Receipt.sha256 == sha)).first()
+            if existing is not None:
+                return Added(existing, False)
+        self.blobs.put(raw)
+        head = _quick_headers(raw)
+        row = Receipt(source=source, sha256=sha, message_id=head["message_id"],
+                      received_at=to_db(received_at), stored_at=utcnow(), source_ref=source_ref,
+                      size=len(raw), date_header=head["date"], state=NEW)
+        with self.session() as s:
+            s.add(row)
+            try:
+                s.commit()
+            except IntegrityError:       # another process stored it meanwhile
+                s.rollback()
+                existing = s.exec(select(Receipt.id).where(Receipt.source == source,
+                                                           Receipt.sha256 == sha)).one()
+                return Added(existing, False)
+            assert row.id is not None
+            return Added(row.id, True)
+
+    def has(self, source: str, sha256: str) -> bool:
+        with self.session() as s:
+            return s.exec(select(Receipt.id).where(Receipt.source == source,
+                                                   Receipt.sha256 == sha256)).first() is not None
+
+    def pending_ids(self, limit: int = 1000) -> list[int]:
+        with self.session() as s:
+            return list(s.exec(select(Receipt.id).where(Receipt.state == NEW)
+                               .order_by(col(Receipt.id)).limit(limit)))
+
+    def all_ids(self) -> list[int]:
+        with self.session() as s:
+            return list(s.exec(select(Receipt.id).order_by(col(Receipt.id))))
+
+    def get(self, receipt_id: int) -> Receipt:
+        with self.session() as s:
+            row = s.get(Receipt, receipt_id)
+        if row is None:
+            raise NotFoundError(f"no receipt {rid(receipt_id)}; `ingestd receipts` lists them")
+        return row
+
+    def raw(self, receipt: Receipt) -> bytes:
+        return self.blobs.get(receipt.sha256)
+
+    def save_result(self, receipt_id: int, doc: Document | None, state: str,
+                    reason: str | None, unit: str | None, evidence: dict[str, object],
+                    matches: list[tuple[str, str | None, float]]) -> None:
+        """Record what reading and matching found; replaces earlier matches (idempotent)."""
+        with self.session() as s:
+            row = s.get(Receipt, receipt_id)
+            assert row is not None
+            if doc is not None:
+                row.document = doc.to_json()
+                row.sender = doc.sender or doc.organ_id
+                row.subject = doc.subject[:2000] if doc.subject else None
+                row.own_number = doc.own_number
+                row.message_id = row.message_id or doc.message_id
+                row.read_at = utcnow()
+            row.state, row.reason, row.unit = state, reason, unit
+            row.evidence = json.dumps(evidence, ensure_ascii=False, default=str)
+            s.exec(delete(ReceiptMatch).where(col(ReceiptMatch.receipt_id) == receipt_id))
+            for report, period, conf in matches:
+                s.add(ReceiptMatch(receipt_id=receipt_id, report=report, period=period,
+                                   unit=unit or "", confidence=conf))
+            s.add(row)
+            s.commit()
+
+    def receipts(self, since: datetime | None = None, states: tuple[str, ...] | None = None,
+                 limit: int | None = None) -> list[Receipt]:
+        with self.session() as s:
+            q = select(Receipt).order_by(col(Receipt.received_at), col(Receipt.id))
+            if since is not None:
+                q = q.where(Receipt.received_at >= to_db(since))
+            if states:
+                q = q.where(col(Receipt.state).in_(states))
+            if limit:
+                q = q.limit(limit)
+            return list(s.exec(q))
+
+    def matches_of(self, receipt_ids: list[int]) -> dict[int, list[ReceiptMatch]]:
+        out: dict[int, list[ReceiptMatch]] = {}
+        with self.session() as s:
+            for i in range(0, len(receipt_ids), 500):
+                chunk = receipt_ids[i:i + 500]
+                for m in s.exec(select(ReceiptMatch).where(col(ReceiptMatch.receipt_id)
+                                                           .in_(chunk))):
+                    out.setdefault(m.receipt_id, []).append(m)
+        return out
+
+    def count_by_state(self) -> dict[str, int]:
+        with self.session() as s:
+            rows = s.exec(select(Receipt.state, func.count()).group_by(Receipt.state))
+            return {state: n for state, n in rows}
+
+    # -- ledger input -------------------------------------------------------------------------
+    def counted(self) -> tuple[list[Counted], list[Exemption]]:
+        """Matched receipts' matches, plus clerks' assignments (which win for their receipt)."""
+        counted: list[Counted] = []
+        exemptions: list[Exemption] = []
+        with self.session() as s:
+            assigned: set[int] = set()
+            rows = s.exec(select(Assignment, Receipt).join(
+                Receipt, col(Assignment.receipt_id) == col(Receipt.id), isouter=True))
+            for a, r in rows:
+                if a.exempt:
+                    exemptions.append(Exemption(a.report, a.period, a.unit, a.reason or ""))
+                elif r is not None:
+                    assigned.add(r.id)
+                    counted.append(Counted(rid(r.id), a.report, a.period, a.unit,
+                                           from_db(r.received_at), r.message_id))
+            q = (select(ReceiptMatch.receipt_id, ReceiptMatch.report, ReceiptMatch.period,
+                        ReceiptMatch.unit, Receipt.received_at, Receipt.message_id)
+                 .join(Receipt, col(ReceiptMatch.receipt_id) == col(Receipt.id))
+                 .where(Receipt.state == "matched"))
+            for receipt_id, report, period, unit, received, mid in s.exec(q):
+                if receipt_id not in assigned:
+                    counted.append(Counted(rid(receipt_id), report, period, unit,
+                                           from_db(received), mid))
+        return counted, exemptions
+
+    def add_assignment(self, a: Assignment, mark_receipt: str | None = None) -> None:
+        with self.session() as s:
+            s.add(a)
+            if a.receipt_id is not None and mark_receipt:
+                row = s.get(Receipt, a.receipt_id)
+                assert row is not None
+                row.state, row.unit, row.reason = mark_receipt, a.unit, (
+                    f"assigned by {a.actor}" + (f": {a.reason}" if a.reason else ""))
+                s.add(row)
+            s.commit()
+
+    def assignments(self, receipt_id: int | None = None) -> list[Assignment]:
+        with self.session() as s:
+            q = select(Assignment).order_by(col(Assignment.id))
+            if receipt_id is not None:
+                q = q.where(Assignment.receipt_id == receipt_id)
+            return list(s.exec(q))
+
+    # -- sources and events -------------------------------------------------------------------
+    def source_state(self, key: str) -> SourceState:
+        with self.session() as s:
+            return s.get(SourceState, key) or SourceState(key=key)
+
+    def source_states(self) -> list[SourceState]:
+        with self.session() as s:
+            return list(s.exec(select(SourceState).order_by(col(SourceState.key))))
+
+    def save_source_state(self, state: SourceState) -> None:
+        with self.session() as s:
+            s.merge(state)
+            s.commit()
+
+    def source_ok(self, key: str, at: datetime | None = None) -> None:
+        state = self.source_state(key)
+        state.last_ok_at = to_db(at) if at else utcnow()
+        self.save_source_state(state)
+
+    def source_error(self, key: str, message: str) -> None:
+        state = self.source_state(key)
+        state.last_error, state.last_error_at = message[:2000], utcnow()
+        self.save_source_state(state)
+
+    def add_event(self, kind: str, message: str) -> None:
+        with self.session() as s:
+            s.add(Event(at=utcnow(), kind=kind, message=message))
+            s.commit()
+
+    def events(self, since: datetime) -> list[Event]:
+        with self.session() as s:
+            return list(s.exec(select(Event).where(Event.at >= to_db(since))
+                               .order_by(col(Event.at))))

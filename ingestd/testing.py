@@ -1,0 +1,198 @@
+"""Builders for realistic Vietnamese report messages and files, for tests, the bundled sample
+mailbox and the benchmark corpus. PDFs need reportlab and a DejaVu font (test extra)."""
+
+from __future__ import annotations
+
+import base64
+import io
+import zipfile
+from dataclasses import dataclass, field
+from datetime import datetime
+from email.message import EmailMessage
+from email.utils import format_datetime
+from pathlib import Path
+
+from ingestd.read.legacy import encode_cp1258, encode_tcvn3
+
+FONT_PATHS = [Path("/usr/share/fonts/truetype/dejavu/DejaVuSans.ttf"),
+              Path("/usr/share/fonts/TTF/DejaVuSans.ttf")]
+
+
+def header_block(issuer: str, own_number: str, place_date: str) -> list[tuple[str, str]]:
+    """The two-column header of a Vietnamese administrative document, row by row."""
+    return [(issuer.upper(), "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM"),
+            ("", "Độc lập - Tự do - Hạnh phúc"),
+            (f"Số: {own_number}", place_date)]
+
+
+def make_pdf(pages: list[list[str]]) -> bytes:
+    """A PDF with real text; each page a list of lines."""
+    from reportlab.pdfbase import pdfmetrics
+    from reportlab.pdfbase.ttfonts import TTFont
+    from reportlab.pdfgen import canvas
+
+    font = next((p for p in FONT_PATHS if p.exists()), None)
+    if font is None:
+        raise RuntimeError("DejaVuSans.ttf not found: apt-get install fonts-dejavu-core")
+    if "DejaVu" not in pdfmetrics.getRegisteredFontNames():
+        pdfmetrics.registerFont(TTFont("DejaVu", str(font)))
+    buf = io.BytesIO()
+    c = canvas.Canvas(buf, invariant=1)
+    for lines in pages:
+        c.setFont("DejaVu", 11)
+        y = 800
+        for line in lines:
+            c.drawString(50, y, line)
+            y -= 16
+            if y < 40:
+                break
+        c.showPage()
+    c.save()
+    return buf.getvalue()
+
+
+def make_docx(header: list[tuple[str, str]], paragraphs: list[str],
+              legacy_font: str | None = None) -> bytes:
+    """A DOCX with the header as a two-column table; with ``legacy_font`` (.VnTime) the text
+    is written in TCVN3 bytes under that font, as old documents are."""
+    import docx
+
+    d = docx.Document()
+    conv = encode_tcvn3 if legacy_font else (lambda s: s)
+    table = d.add_table(rows=len(header), cols=2)
+    for i, (left, right) in enumerate(header):
+        for j, text in enumerate((left, right)):
+            run = table.cell(i, j).paragraphs[0].add_run(conv(text))
+            if legacy_font:
+                run.font.name = legacy_font
+    for text in paragraphs:
+        run = d.add_paragraph().add_run(conv(text))
+        if legacy_font:
+            run.font.name = legacy_font
+    buf = io.BytesIO()
+    d.save(buf)
+    return buf.getvalue()
+
+
+def make_xlsx(rows: list[list[object]], title: str = "Biểu 01") -> bytes:
+    import openpyxl
+
+    wb = openpyxl.Workbook()
+    ws = wb.active
+    ws.title = title[:31]
+    for row in rows:
+        ws.append(row)
+    buf = io.BytesIO()
+    wb.save(buf)
+    return buf.getvalue()
+
+
+def make_zip(files: dict[str, bytes]) -> bytes:
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w", zipfile.ZIP_DEFLATED) as zf:
+        for name, data in files.items():
+            zf.writestr(name, data)
+    return buf.getvalue()
+
+
+def auth_results(authserv: str, domain: str, dmarc: str = "pass") -> str:
+    spf = "pass" if dmarc == "pass" else "fail"
+    return (f"{authserv}; spf={spf} smtp.mailfrom=vanthu@{domain}; "
+            f"dkim={'pass' if dmarc == 'pass' else 'none'} header.d={domain}; "
+            f"dmarc={dmarc} header.from={domain}")
+
+
+@dataclass
+class Mail:
+    sender: str
+    subject: str
+    body: str = ""
+    sender_name: str = ""
+    to: str = "vanthu@laichau.gov.vn"
+    message_id: str | None = None
+    date: datetime | None = None
+    attachments: list[tuple[str, bytes]] = field(default_factory=list)
+    auth: list[str] = field(default_factory=list)
+    charset: str = "utf-8"          # utf-8 | windows-1258 | undeclared-1258
+    html: bool = False
+
+    def build(self) -> bytes:
+        msg = EmailMessage()
+        for value in self.auth:
+            msg["Authentication-Results"] = value
+        msg["From"] = f"{self.sender_name} <{self.sender}>" if self.sender_name else self.sender
+        msg["To"] = self.to
+        msg["Subject"] = self.subject
+        if self.message_id:
+            msg["Message-ID"] = f"<{self.message_id}>"
+        if self.date:
+            msg["Date"] = format_datetime(self.date)
+        msg["MIME-Version"] = "1.0"
+        if self.charset == "utf-8":
+            if self.html:
+                msg.set_content(self.body)
+                msg.add_alternative("<html><body><p>" + self.body.replace("\n", "<br>")
+                                    + "</p></body></html>", subtype="html")
+            else:
+                msg.set_content(self.body)
+        for name, data in self.attachments:
+            maintype, subtype = _ctype(name)
+            msg.add_attachment(data, maintype=maintype, subtype=subtype, filename=name)
+        # One line per header (RFC 5322 allows 998): Python's folder of long encoded words
+        # drops the space at a fold, which would corrupt the test data, not the reader.
+        raw = msg.as_bytes(policy=msg.policy.clone(max_line_length=998))
+        if self.charset != "utf-8":
+            raw = self._legacy(raw)
+        return raw
+
+    def _legacy(self, head: bytes) -> bytes:
+        label = "; charset=windows-1258" if self.charset == "windows-1258" else ""
+        text = head.split(b"\n\n", 1)[0].decode("ascii", "replace")
+        lines = [ln for ln in text.split("\n") if not ln.lower().startswith(
+            ("content-type", "content-transfer-encoding", " boundary", "\tboundary"))]
+        lines += [f"Content-Type: text/plain{label}", "Content-Transfer-Encoding: 8bit"]
+        return "\n".join(lines).encode("ascii") + b"\n\n" + encode_cp1258(self.body)
+
+
+def _ctype(name: str) -> tuple[str, str]:
+    ext = name.rsplit(".", 1)[-1].lower()
+    return {
+        "pdf": ("application", "pdf"),
+        "docx": ("application", "vnd.openxmlformats-officedocument.wordprocessingml.document"),
+        "xlsx": ("application", "vnd.openxmlformats-officedocument.spreadsheetml.sheet"),
+        "zip": ("application", "zip"),
+        "doc": ("application", "msword"),
+    }.get(ext, ("application", "octet-stream"))
+
+
+def make_edxml(organ_id: str, organ_name: str, code_number: str, code_notation: str,
+               subject: str, content: str, response_for: list[tuple[str, str]],
+               timestamps: list[str], attachments: list[tuple[str, bytes]] | None = None,
+               document_id: str | None = None) -> bytes:
+    """An edXML (QCVN 102:2016) message. ``response_for``: (code, yyyy/MM/dd)."""
+    from xml.sax.saxutils import escape
+
+    ns = "http://www.mic.gov.vn/TBT/QCVN_102_2016"
+    subject, content, organ_name = escape(subject), escape(content), escape(organ_name)
+    rf = "".join(f"<edXML:ResponseFor><edXML:OrganId>000.00.00.H30</edXML:OrganId>"
+                 f"<edXML:Code>{code}</edXML:Code><edXML:PromulgationDate>{d}"
+                 f"</edXML:PromulgationDate></edXML:ResponseFor>" for code, d in response_for)
+    traces = "".join(f"<edXML:TraceHeader><edXML:OrganId>{organ_id}</edXML:OrganId>"
+                     f"<edXML:Timestamp>{t}</edXML:Timestamp></edXML:TraceHeader>"
+                     for t in timestamps)
+    atts = "".join(f"<Attachment><ContentId>{i}</ContentId><AttachmentName>{escape(n)}</AttachmentName>"
+                   f"<ContentType>application/octet-stream</ContentType><ContentTransferEncoded>"
+                   f"{base64.b64encode(b).decode()}</ContentTransferEncoded></Attachment>"
+                   for i, (n, b) in enumerate(attachments or []))
+    header = (f"<edXML:MessageHeader><edXML:Subject>{subject}</edXML:Subject>"
+              f"<edXML:From><edXML:OrganId>{organ_id}</edXML:OrganId><edXML:OrganName>"
+              f"{organ_name}</edXML:OrganName></edXML:From>"
+              f"<edXML:Code><edXML:CodeNumber>{code_number}</edXML:CodeNumber>"
+              f"<edXML:CodeNotation>{code_notation}</edXML:CodeNotation></edXML:Code>"
+              f"<edXML:DocumentId>{document_id or organ_id + ',' + code_number}"
+              f"</edXML:DocumentId><edXML:Content>{content}</edXML:Content>{rf}"
+              f"</edXML:MessageHeader><edXML:TraceHeaderList>{traces}</edXML:TraceHeaderList>")
+    xml = (f'<?xml version="1.0" encoding="UTF-8"?>\n<edXML:edXML xmlns:edXML="{ns}">'
+           f"<edXML:edXMLEnvelope><edXML:edXMLHeader>{header}</edXML:edXMLHeader>"
+           f"</edXML:edXMLEnvelope><AttachmentEncoded>{atts}</AttachmentEncoded></edXML:edXML>")
+    return xml.encode("utf-8")
