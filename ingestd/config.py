@@ -134,6 +134,7 @@ class Settings:
     limits: ReadLimits = field(default_factory=ReadLimits)
     heartbeat_minutes: int = 30
     workers: int = 2
+    from_address: str = "Văn phòng UBND tỉnh <vanthu@localhost>"
 
     @property
     def base_dir(self) -> Path:
@@ -182,7 +183,7 @@ def load_settings(path: Path | None = None) -> Settings:
     top = Table(tf, (), tf.data, {
         "timezone", "rules_dir", "database_url", "store_dir", "outbox_dir", "imap", "gateway",
         "maildir", "smtp", "digest", "trust", "reading", "heartbeat_minutes", "workers",
-        "quarterly_report"})
+        "quarterly_report", "from_address"})
 
     tzname = top.get("timezone", str, "Asia/Ho_Chi_Minh")
     try:
@@ -302,6 +303,8 @@ def load_settings(path: Path | None = None) -> Settings:
         imap=tuple(imaps), gateways=tuple(gateways), maildirs=tuple(maildirs), smtp=smtp,
         digest=digest, quarterly=quarterly, authserv_id=authserv, limits=limits,
         heartbeat_minutes=top.get("heartbeat_minutes", int, 30),
+        from_address=smtp.from_addr if smtp else top.get(
+            "from_address", str, "Văn phòng UBND tỉnh <vanthu@localhost>"),
         workers=max(1, top.get("workers", int, min(4, os.cpu_count() or 1))))
 
 

@@ -89,34 +89,35 @@ def parse_auth_results(value: str) -> tuple[str, list[tuple[str, str, dict[str, 
 def sender_trust(doc: Document, authserv_id: str | None) -> tuple[bool, str]:
     """Whether the From address can be believed, and why (in words for the review queue)."""
     if not authserv_id:
-        return True, "sender accepted as written ([trust] authserv_id is not set)"
+        return True, "chấp nhận địa chỉ người gửi như ghi (chưa cấu hình [trust] authserv_id)"
     if not doc.sender:
-        return False, "no sender address"
+        return False, "thư không có địa chỉ người gửi"
     domain = _domain(doc.sender)
     ours = [parse_auth_results(v) for v in doc.auth_results]
     ours = [r for a, r in ours if a == authserv_id.lower()]
     if not ours:
-        return False, f"no Authentication-Results from {authserv_id} for {domain}"
+        return False, (f"không có kết quả xác thực (Authentication-Results) của {authserv_id} "
+                       f"cho {domain}: không xác minh được người gửi")
     results = ours[0]      # the topmost one: added last, by our own server
     for method, result, props in results:
         if method == "dmarc":
             hfrom = props.get("header.from", domain)
             if result == "pass" and _aligned(hfrom, domain):
-                return True, f"DMARC pass for {domain} ({authserv_id})"
+                return True, f"DMARC pass cho {domain} ({authserv_id})"
             if result in ("fail", "reject", "quarantine"):
-                return False, f"DMARC {result} for {domain}"
+                return False, f"DMARC {result} cho {domain}: có thể là thư giả mạo"
     for method, result, props in results:
         if result != "pass":
             continue
         if method == "dkim" and _aligned(props.get("header.d", props.get("header.i", "@")
                                                    .rsplit("@", 1)[-1]), domain):
-            return True, f"DKIM pass aligned with {domain} ({authserv_id})"
+            return True, f"DKIM pass, khớp {domain} ({authserv_id})"
         if method == "spf":
             mailfrom = props.get("smtp.mailfrom", "")
             if mailfrom and _aligned(_domain(mailfrom), domain):
-                return True, f"SPF pass aligned with {domain} ({authserv_id})"
-    summary = ", ".join(f"{m}={r}" for m, r, _ in results) or "no results"
-    return False, f"no passing DMARC or aligned SPF/DKIM for {domain} ({summary})"
+                return True, f"SPF pass, khớp {domain} ({authserv_id})"
+    summary = ", ".join(f"{m}={r}" for m, r, _ in results) or "không có kết quả"
+    return False, f"không đạt DMARC hoặc SPF/DKIM khớp {domain} ({summary})"
 
 
 def suggest_unit(doc: Document, book: Rulebook) -> Unit | None:
@@ -135,15 +136,15 @@ def find_unit(doc: Document, book: Rulebook, authserv_id: str | None,
     """(unit, trusted, reason when not)."""
     if doc.kind == "edxml":
         if not doc.organ_id:
-            return None, False, "edXML message without From/OrganId"
+            return None, False, "gói tin edXML không có From/OrganId"
         unit = book.unit_by_organ(doc.organ_id)
         if unit is None:
-            return None, False, f"gateway sender OrganId {doc.organ_id} is not a unit's organ_id"
+            return None, False, f"mã định danh {doc.organ_id} không thuộc đơn vị nào trong units.toml"
         ev.append(Evidence("unit", f"{unit.id} by gateway OrganId", "edxml:From", doc.organ_id))
         ev.append(Evidence("trust", "trusted: delivered by the e-document gateway"))
         return unit, True, None
     if not doc.sender:
-        return None, False, "message has no sender address"
+        return None, False, "thư không có địa chỉ người gửi"
     unit = book.unit_by_email(doc.sender)
     how = "address"
     if unit is None:
@@ -158,8 +159,8 @@ def find_unit(doc: Document, book: Rulebook, authserv_id: str | None,
         domain = _domain(doc.sender)
         if domain in book.matching.personal_domains:
             label = domain.split(".")[0].capitalize()
-            return None, False, f"sent from a personal {label} address ({doc.sender})"
-        return None, False, f"sender {doc.sender} is not the address of any unit"
+            return None, False, f"gửi từ hộp thư cá nhân {label} ({doc.sender}), không phải hộp thư công vụ"
+        return None, False, f"địa chỉ {doc.sender} không thuộc đơn vị nào"
     ev.append(Evidence("unit", f"{unit.id} by sender {how}", "From", doc.sender))
     trusted, why = sender_trust(doc, authserv_id)
     ev.append(Evidence("trust", ("trusted: " if trusted else "not trusted: ") + why,
@@ -298,7 +299,7 @@ def match(doc: Document, book: Rulebook, cal: WorkCalendar, received: datetime,
         reports = find_reports(doc, d, book, ev)
         if not reports:
             kws = "; ".join(f"{r.id}: {', '.join(r.keywords) or '-'}" for r in d.reports)
-            report_reasons.append(f"cites {d.number} but no keyword of its reports ({kws})")
+            report_reasons.append(f"dẫn chiếu {d.number} nhưng không thấy từ khóa của báo cáo nào ({kws})")
         for rep in reports:
             period = find_period(doc, rep, d, cal, received, ev)
             conf = 1.0 if doc.response_for else 0.9 if len(d.reports) == 1 else 0.8
@@ -311,22 +312,22 @@ def match(doc: Document, book: Rulebook, cal: WorkCalendar, received: datetime,
                          suggested_unit=suggested.id if suggested else None,
                          trusted=trusted, matches=matches, evidence=ev)
     if unit is None or not trusted:
-        result.reason = unit_reason or "sender not trusted"
+        result.reason = unit_reason or "người gửi chưa được xác thực"
         return result
     if not matches:
         if report_reasons:
             result.reason = report_reasons[0]
         elif doc.unreadable and blocking:
-            result.reason = "could not read: " + "; ".join(p.reason for p in blocking[:3])
+            result.reason = "không đọc được: " + "; ".join(p.reason for p in blocking[:3])
         else:
             cited = sorted({str(r.doc) for r in doc.references})
-            result.reason = ("cites no directive in the rules" +
-                             (f" (found: {', '.join(cited[:5])})" if cited else ""))
+            result.reason = ("không dẫn chiếu văn bản chỉ đạo nào đang theo dõi" +
+                             (f" (có: {', '.join(cited[:5])})" if cited else ""))
         return result
     book_reports = book.reports
     expected = [m for m in matches if unit.id in book_reports[m.report].units]
     if not expected:
-        result.reason = (f"unit {unit.id} is not asked for "
+        result.reason = (f"đơn vị {unit.id} không thuộc diện phải gửi "
                          + ", ".join(m.report for m in matches))
         return result
     for m in matches:

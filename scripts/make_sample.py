@@ -197,6 +197,20 @@ def main(out: Path) -> None:
         seq += 1
         report_message(w, book, unit_id, when, [DTC], "924/UBND-TH", "29/5/2019", seq, fmt())
 
+    # -- the quarterly KT-XH report under 876/KH-UBND (Q2 due Wednesday 3/7/2019) ----------
+    quarterly = {"so-khdt": ("quý II/2019", at("24/6", "09:00")),
+                 "so-tc": ("Quý 2 năm 2019", at("25/6", "14:10")),
+                 "so-xd": ("quý II năm 2019", at("26/6", "08:30")),
+                 "so-yte": ("quý II/2019", at("26/6", "10:45")),
+                 "so-gddt": ("quý II/2019", at("27/6", "15:00")),
+                 "h-tam-duong": ("quý II/2019", at("21/6", "16:00")),
+                 "h-phong-tho": ("", at("27/6", "09:20")),      # no period written: nearest
+                 "tp-lai-chau": ("Quý 2/2019", at("27/6", "17:30"))}
+    for unit_id, (period, when) in quarterly.items():
+        seq += 1
+        topic = f"tình hình kinh tế - xã hội {period}".strip()
+        report_message(w, book, unit_id, when, [topic], "876/KH-UBND", "24/5/2019", seq, fmt())
+
     # -- what a real mailbox also holds ------------------------------------------------------
     seq += 1   # forged: Sở Y tế's address, but our server says DMARC failed
     report_message(w, book, "so-yte", at("19/5", "22:10"), [f"về {D760[2]}"], D760[0], D760[1],
@@ -211,8 +225,8 @@ def main(out: Path) -> None:
     seq += 1   # cites only laws and a plan that are not directives in the rules
     mail = Mail(sender="stp@laichau.gov.vn", sender_name="Sở Tư pháp",
                 subject="Góp ý dự thảo quy định chế độ báo cáo",
-                body="Thực hiện Kế hoạch số 876/KH-UBND ngày 24/5/2019 và Nghị định số "
-                     "09/2019/NĐ-CP ngày 24/01/2019 của Chính phủ, Sở Tư pháp góp ý như sau ...",
+                body="Căn cứ Nghị định số 09/2019/NĐ-CP ngày 24/01/2019 của Chính phủ và Quyết "
+                     "định số 28/2018/QĐ-TTg, Sở Tư pháp góp ý dự thảo như sau ...",
                 message_id="stp.gopy@laichau.gov.vn",
                 auth=[auth_results(AUTHSERV, "laichau.gov.vn")])
     w.deliver(mail.build(), at("31/5", "14:00"))

@@ -121,7 +121,7 @@ def main(argv: list[str] | None = None) -> int:
     from ingestd.cli import commands  # noqa: F401 - registers the handlers
 
     args = build_parser().parse_args(argv)
-    level = "INFO" if args.verbose or args.command == "run" else "WARNING"
+    level = "INFO" if args.verbose or (args.command == "run" and not args.once) else "WARNING"
     configure(level)
     log = structlog.get_logger("ingestd.cli")
     try:

@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 import argparse
+from datetime import datetime
 
 from ingestd.cli.main import command, parse_at
 from ingestd.cli.output import local, table, to_csv, to_json, write
 from ingestd.config import Settings
 from ingestd.errors import NotFoundError
-from ingestd.services import open_services
+from ingestd.ledger import ReportStatus
+from ingestd.services import Services, open_services
 from ingestd.statusview import STATUS_VI, as_json, compute, due_vi, summary_vi
 
 
@@ -23,7 +25,6 @@ def status(args: argparse.Namespace, settings: Settings) -> int:
                                 + ", ".join(sorted(svc.rules.reports)))
         statuses = compute(svc, at, args.report, args.period)
         names = {u.id: u.name for u in svc.rules.units.values()}
-        directives = {d.number: d for d in svc.rules.directives}
         if args.format == "json":
             write(to_json(as_json(statuses, at, svc)))
             return 0
@@ -36,25 +37,32 @@ def status(args: argparse.Namespace, settings: Settings) -> int:
             write(to_csv(["directive", "report", "period", "due", "unit", "unit_name", "status",
                           "received_at", "days_late", "receipt", "amendments"], rows))
             return 0
-        out = [f"Tình hình gửi báo cáo tại {at.astimezone(tz):%d/%m/%Y %H:%M} ({tz.key})"]
-        current = None
-        for s in statuses:
-            if s.directive != current:
-                current = s.directive
-                d = directives[s.directive]
-                out.append(f"\nVăn bản số {d.number} ngày {d.date:%d/%m/%Y} — {d.title}")
-            period = f" kỳ {s.period}" if s.period else ""
-            out.append(f"  {s.report}{period} (hạn {due_vi(s, svc)}): {summary_vi(s)}")
-            if args.report:
-                out.append(table(
-                    ["Đơn vị", "Tên", "Trạng thái", "Nhận lúc", "Chậm (ngày)", "Biên nhận",
-                     "Bổ sung"],
-                    [[c.unit, names.get(c.unit, ""), STATUS_VI[c.status],
-                      local(c.received_at, tz), c.days_late or "", c.receipt or "",
-                      c.amendments or ""] for c in s.cells]))
-        if not statuses:
-            out.append("Chưa có báo cáo nào trong quy tắc.")
-        write("\n".join(out))
+        print_status(svc, at, statuses, units_table=bool(args.report))
         return 0
     finally:
         svc.close()
+
+
+def print_status(svc: Services, at: datetime, statuses: list[ReportStatus] | None = None,
+                 units_table: bool = False) -> None:
+    tz = svc.settings.timezone
+    statuses = compute(svc, at) if statuses is None else statuses
+    names = {u.id: u.name for u in svc.rules.units.values()}
+    directives = {d.number: d for d in svc.rules.directives}
+    out = [f"Tình hình gửi báo cáo tại {at.astimezone(tz):%d/%m/%Y %H:%M} ({tz.key})"]
+    current = None
+    for s in statuses:
+        if s.directive != current:
+            current = s.directive
+            d = directives[s.directive]
+            out.append(f"\nVăn bản số {d.number} ngày {d.date:%d/%m/%Y} — {d.title}")
+        period = f" kỳ {s.period}" if s.period else ""
+        out.append(f"  {s.report}{period} (hạn {due_vi(s, svc)}): {summary_vi(s)}")
+        if units_table:
+            out.append(table(
+                ["Đơn vị", "Tên", "Trạng thái", "Nhận lúc", "Chậm (ngày)", "Biên nhận", "Bổ sung"],
+                [[c.unit, names.get(c.unit, ""), STATUS_VI[c.status], local(c.received_at, tz),
+                  c.days_late or "", c.receipt or "", c.amendments or ""] for c in s.cells]))
+    if not statuses:
+        out.append("Chưa có báo cáo nào trong quy tắc.")
+    write("\n".join(out))

@@ -102,6 +102,7 @@ class Outbox(SQLModel, table=True):
     period: str | None = Field(default=None, max_length=20)
     unit: str | None = Field(default=None, max_length=100)
     step: str | None = Field(default=None, max_length=40)
+    stale_at: datetime | None = None
     lease_owner: str | None = Field(default=None, max_length=100)
     lease_until: datetime | None = None
 

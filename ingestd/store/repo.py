@@ -109,6 +109,11 @@ class Store:
             return s.exec(select(Receipt.id).where(Receipt.source == source,
                                                    Receipt.sha256 == sha256)).first() is not None
 
+    def source_refs(self, source: str) -> set[str]:
+        with self.session() as s:
+            return {r for r in s.exec(select(Receipt.source_ref).where(Receipt.source == source))
+                    if r}
+
     def pending_ids(self, limit: int = 1000) -> list[int]:
         with self.session() as s:
             return list(s.exec(select(Receipt.id).where(Receipt.state == NEW)

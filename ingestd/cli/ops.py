@@ -1,0 +1,80 @@
+"""fetch, run, health."""
+
+from __future__ import annotations
+
+import argparse
+
+from ingestd.cli.main import UsageError, command, parse_at
+from ingestd.cli.output import table, to_json, write
+from ingestd.config import Settings
+from ingestd.daemon import Daemon
+from ingestd.daemon_health import source_health
+from ingestd.services import open_services
+from ingestd.store.outbox_repo import OutboxRepo
+
+
+@command("fetch")
+def fetch(args: argparse.Namespace, settings: Settings) -> int:
+    daemon = Daemon(settings)
+    try:
+        stored, errors = daemon.poll_local(with_imap=True)
+        processed = daemon.process()
+    finally:
+        daemon.svc.close()
+    write(f"Đã nhận {stored} thư mới, đã đọc và đối chiếu {processed} thư.")
+    for e in errors:
+        write(f"  lỗi nguồn: {e}")
+    return 1 if errors and not stored else 0
+
+
+@command("run")
+def run(args: argparse.Namespace, settings: Settings) -> int:
+    if args.at and not args.once:
+        raise UsageError("--at goes with --once")
+    daemon = Daemon(settings)
+    if not args.once:
+        return daemon.run_forever()
+    at = parse_at(args.at, settings.timezone)
+    try:
+        report = daemon.run_once(at)
+        svc = daemon.svc
+        write(f"Chu kỳ lúc {at.astimezone(settings.timezone):%d/%m/%Y %H:%M}: nhận {report.stored} "
+              f"thư mới, đọc và đối chiếu {report.processed} thư, gửi {report.reminders} thư "
+              f"nhắc việc, bản tin ngày {'đã gửi' if report.digest else 'không gửi (đã có hoặc chưa cấu hình)'}.")
+        for e in report.errors:
+            write(f"  lỗi nguồn: {e}")
+        from ingestd.cli.status_cmd import print_status
+        write("")
+        print_status(svc, at)
+        if not settings.smtp:
+            write(f"\nThư gửi đi được ghi vào {settings.outbox_dir}")
+    finally:
+        daemon.svc.close()
+    return 0
+
+
+@command("health")
+def health(args: argparse.Namespace, settings: Settings) -> int:
+    svc = open_services(settings)
+    try:
+        from datetime import datetime
+        now = datetime.now(settings.timezone)
+        sources = source_health(svc, now)
+        states = svc.store.count_by_state()
+        outbox = OutboxRepo(svc.store).counts()
+    finally:
+        svc.close()
+    data = {"sources": sources, "backlog": states.get("new", 0),
+            "review": states.get("review", 0) + states.get("failed", 0),
+            "receipts": states, "outbox": outbox}
+    if args.format == "json":
+        write(to_json(data))
+    else:
+        write(table(["Nguồn", "Lần nhận cuối", "Tình trạng", "Lỗi gần nhất"],
+                    [[s["source"], s["last_ok"] or "chưa lần nào",
+                      "KHÔNG NHẬN ĐƯỢC THƯ" if s["stale"] else "bình thường",
+                      s["last_error"] or ""] for s in sources]))
+        write(f"\nChờ đọc: {data['backlog']} · chờ xem xét: {data['review']} · hộp thư đi: "
+              + ", ".join(f"{k} {v}" for k, v in sorted(outbox.items())) if outbox else
+              f"\nChờ đọc: {data['backlog']} · chờ xem xét: {data['review']}")
+    return 1 if any(s["stale"] for s in sources) else 0

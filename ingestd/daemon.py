@@ -1,0 +1,199 @@
+"""`ingestd run`: the long-running service. Schedules polling, processing, reminders, the
+digest and the quarterly report with APScheduler in the configured time zone.
+
+Signals: SIGTERM/SIGINT finish the current message, commit and exit 0; SIGHUP reloads config
+and rules atomically (a broken file keeps the old ones, logs the error and puts it in the next
+digest). A heartbeat logs an error for any source without a successful poll for
+``heartbeat_minutes`` (silent stalls are the classic failure of mail fetchers).
+"""
+
+from __future__ import annotations
+
+import signal
+import threading
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+import structlog
+from apscheduler.schedulers.background import BackgroundScheduler
+
+from ingestd import sdnotify
+from ingestd.config import Settings, load_settings
+from ingestd.errors import IngestdError
+from ingestd.pipeline import process_pending
+from ingestd.rules import load_rules
+from ingestd.services import Services, open_services
+from ingestd.daemon_health import source_keys
+from ingestd.sources.imap import ImapWatcher, poll_account
+from ingestd.sources.local import poll_gateway, poll_maildir
+from ingestd.store.db import from_db, utcnow
+
+log = structlog.get_logger("ingestd.daemon")
+
+
+@dataclass
+class CycleReport:
+    stored: int = 0
+    errors: list[str] = field(default_factory=list)
+    processed: int = 0
+    reminders: int = 0
+    digest: bool = False
+    quarterly: str | None = None
+
+
+class Daemon:
+    def __init__(self, settings: Settings):
+        self.svc = open_services(settings)
+        self.stop = threading.Event()
+        self._process_lock = threading.Lock()
+        self._reload_lock = threading.Lock()
+
+    @property
+    def settings(self) -> Settings:
+        return self.svc.settings
+
+    # -- jobs ---------------------------------------------------------------------------------
+    def poll_local(self, with_imap: bool = False) -> tuple[int, list[str]]:
+        """Poll Maildirs, gateway folders (and IMAP once, when asked)."""
+        svc, stored, errors = self.svc, 0, []
+        for m in self.settings.maildirs:
+            stored += self._guard(f"maildir:{m.name}", lambda m=m: poll_maildir(m, svc.store).new,
+                                  errors)
+        for g in self.settings.gateways:
+            stored += self._guard(f"gateway:{g.name}",
+                                  lambda g=g: poll_gateway(g, svc.store, self.settings.timezone).new,
+                                  errors)
+        if with_imap:
+            for a in self.settings.imap:
+                stored += self._guard(f"imap:{a.name}", lambda a=a: len(poll_account(a, svc.store)),
+                                      errors, record=False)
+        return stored, errors
+
+    def _guard(self, key: str, fn, errors: list[str], record: bool = True) -> int:  # type: ignore[no-untyped-def]
+        try:
+            n = fn()
+            if record:
+                self.svc.store.source_ok(key)
+            return int(n)
+        except (IngestdError, OSError) as exc:
+            if record:
+                self.svc.store.source_error(key, str(exc))
+            log.error("source failed", source=key, error=str(exc))
+            errors.append(f"{key}: {exc}")
+            return 0
+
+    def process(self) -> int:
+        if not self._process_lock.acquire(blocking=False):
+            return 0
+        try:
+            return process_pending(self.svc, self.stop).processed
+        finally:
+            self._process_lock.release()
+
+    def notify_jobs(self, at: datetime, report: CycleReport, force_digest: bool = False) -> None:
+        from ingestd.notify.jobs import run_digest, run_quarterly, run_reminders
+
+        report.reminders = self._job("reminders", lambda: run_reminders(self.svc, at), 0)
+        report.digest = self._job("digest", lambda: run_digest(self.svc, at, force_digest), False)
+        report.quarterly = self._job("quarterly", lambda: run_quarterly(self.svc, at), None)
+
+    def _job(self, name: str, fn, default):  # type: ignore[no-untyped-def]
+        try:
+            return fn()
+        except IngestdError as exc:
+            log.error("job failed", job=name, error=str(exc))
+            self.svc.store.add_event("job_failed", f"{name}: {exc}")
+            return default
+
+    def heartbeat(self) -> list[str]:
+        stale = []
+        limit = timedelta(minutes=self.settings.heartbeat_minutes)
+        states = {s.key: s for s in self.svc.store.source_states()}
+        now = utcnow()
+        for key in source_keys(self.settings):
+            st = states.get(key)
+            last = from_db(st.last_ok_at) if st and st.last_ok_at else None
+            if last is None or now - last > limit:
+                stale.append(key)
+                log.error("source has had no successful poll", source=key,
+                          last_ok=last.isoformat() if last else None,
+                          minutes=self.settings.heartbeat_minutes,
+                          last_error=st.last_error if st else None)
+        sdnotify.notify("WATCHDOG=1")
+        return stale
+
+    def reload(self) -> bool:
+        """Reload config and rules; on any problem keep what runs and say why."""
+        with self._reload_lock:
+            try:
+                settings = load_settings(self.settings.config_path)
+                rules = load_rules(settings.rules_dir)
+            except IngestdError as exc:
+                log.error("reload failed: keeping the rules in force", error=str(exc))
+                self.svc.store.add_event("rules_reload_failed", str(exc))
+                return False
+            old = self.svc
+            self.svc = Services(settings, rules, type(old.calendar)(settings.timezone,
+                                                                      rules.calendar), old.store)
+            log.info("config and rules reloaded", units=len(rules.units),
+                     directives=len(rules.directives))
+            return True
+
+    # -- entry points -------------------------------------------------------------------------
+    def run_once(self, at: datetime) -> CycleReport:
+        report = CycleReport()
+        report.stored, report.errors = self.poll_local(with_imap=True)
+        report.processed = self.process()
+        self.notify_jobs(at, report, force_digest=True)
+        return report
+
+    def run_forever(self) -> int:
+        tz = self.settings.timezone
+        sched = BackgroundScheduler(timezone=tz, job_defaults={"coalesce": True,
+                                                               "max_instances": 1,
+                                                               "misfire_grace_time": 300})
+        def local_and_process() -> None:
+            stored, _ = self.poll_local()
+            if stored:
+                self.process()
+
+        sched.add_job(local_and_process, "interval", seconds=15, id="poll-local",
+                      next_run_time=datetime.now(tz))
+        sched.add_job(self.process, "interval", seconds=30, id="process")
+        sched.add_job(lambda: self.notify_jobs(datetime.now(tz), CycleReport()), "interval",
+                      minutes=5, id="notify", next_run_time=datetime.now(tz) + timedelta(seconds=20))
+        wd = sdnotify.watchdog_seconds()
+        sched.add_job(self.heartbeat, "interval", seconds=min(60, wd / 2) if wd else 60,
+                      id="heartbeat")
+        watchers = []
+        for account in self.settings.imap:
+            watcher = ImapWatcher(account, self.svc.store, self._kick, self.stop)
+            t = threading.Thread(target=watcher.run, name=f"imap-{account.name}", daemon=True)
+            watchers.append(t)
+
+        reload_wanted = threading.Event()
+        signal.signal(signal.SIGTERM, lambda *_: self.stop.set())
+        signal.signal(signal.SIGINT, lambda *_: self.stop.set())
+        signal.signal(signal.SIGHUP, lambda *_: reload_wanted.set())
+        sched.start()
+        for t in watchers:
+            t.start()
+        sdnotify.notify("READY=1\nSTATUS=running")
+        log.info("ingestd running", sources=source_keys(self.settings))
+        while not self.stop.is_set():
+            if reload_wanted.wait(1):
+                reload_wanted.clear()
+                self.reload()
+        sdnotify.notify("STOPPING=1")
+        log.info("stopping: finishing the current message")
+        sched.shutdown(wait=True)
+        for t in watchers:
+            t.join(timeout=15)
+        if self._process_lock.acquire(timeout=60):   # a kicked batch finishes its message
+            self._process_lock.release()
+        self.svc.close()
+        log.info("stopped")
+        return 0
+
+    def _kick(self) -> None:
+        threading.Thread(target=self.process, name="process-kick", daemon=True).start()

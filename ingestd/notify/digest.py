@@ -1,0 +1,106 @@
+"""The daily digest staff read instead of opening the CLI: yesterday's receipts, each open
+report (counts, who is late or missing by unit group), deadlines in the next 7 days, the review
+queue, source health, failed reloads and the reminders sent."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from typing import Any
+
+from ingestd.daemon_health import source_health
+from ingestd.ledger import EXEMPT, LATE, MISSING, ON_TIME, PENDING
+from ingestd.notify.render import environment, render
+from ingestd.services import Services
+from ingestd.statusview import compute
+from ingestd.store.db import from_db
+from ingestd.store.outbox_repo import SENT, OutboxRepo
+from ingestd.store.repo import rid
+
+OPEN_WINDOW_DAYS = 90
+
+
+@dataclass
+class Digest:
+    day: date
+    subject: str
+    text: str
+    html: str
+    data: dict[str, Any] = field(default_factory=dict)
+
+
+def digest_data(svc: Services, at: datetime) -> dict[str, Any]:
+    tz = svc.settings.timezone
+    local_at = at.astimezone(tz)
+    today = local_at.date()
+    start_y = datetime.combine(today - timedelta(days=1), datetime.min.time(), tzinfo=tz)
+    start_t = start_y + timedelta(days=1)
+    book = svc.rules
+    names = {u.id: u.name for u in book.units.values()}
+
+    def group_of(unit_id: str) -> str:
+        unit = book.units.get(unit_id)
+        g = unit.groups[0] if unit and unit.groups else ""
+        return book.groups.get(g, "Khác")
+
+    received = []
+    for r in svc.store.receipts(since=start_y):
+        when = from_db(r.received_at)
+        if when >= start_t or when > at:
+            continue
+        received.append({"id": rid(r.id or 0), "time": when.astimezone(tz).strftime("%H:%M"),
+                         "who": names.get(r.unit or "", r.sender or ""),
+                         "subject": r.subject or "", "state": r.state, "reason": r.reason})
+
+    statuses = compute(svc, at, since=at - timedelta(days=OPEN_WINDOW_DAYS))
+    open_reports, upcoming = [], []
+    for s in statuses:
+        late = [c for c in s.cells if c.status == LATE]
+        missing = [c for c in s.cells if c.status == MISSING]
+        pending = [c for c in s.cells if c.status == PENDING]
+        if not (missing or pending):
+            continue
+        by_group: dict[str, list[str]] = {}
+        for c in missing:
+            by_group.setdefault(group_of(c.unit), []).append(names.get(c.unit, c.unit))
+        late_groups: dict[str, list[str]] = {}
+        for c in late:
+            late_groups.setdefault(group_of(c.unit), []).append(
+                f"{names.get(c.unit, c.unit)} ({c.days_late} ngày)")
+        entry = {
+            "directive": s.directive, "report": s.report, "title": s.title, "period": s.period,
+            "due": s.due.astimezone(tz), "expected": len(s.cells), "received": s.received,
+            "on_time": s.count(ON_TIME), "late": len(late), "missing": len(missing),
+            "pending": len(pending), "exempt": s.count(EXEMPT),
+            "missing_by_group": sorted(by_group.items()),
+            "late_by_group": sorted(late_groups.items()),
+            "overdue": at > s.due,
+        }
+        open_reports.append(entry)
+        if at <= s.due <= at + timedelta(days=7):
+            upcoming.append(entry)
+
+    review = [{"id": rid(r.id or 0), "sender": r.sender or "", "subject": r.subject or "",
+               "reason": r.reason or "", "state": r.state}
+              for r in svc.store.receipts(states=("review", "failed"))]
+    sent = [o for o in OutboxRepo(svc.store).rows(kind="reminder", since=start_y)
+            if o.state == SENT and o.sent_at and from_db(o.sent_at) <= at]
+    per_report: dict[str, int] = {}
+    for o in sent:
+        per_report[o.report or "?"] = per_report.get(o.report or "?", 0) + 1
+    events = [{"at": from_db(e.at).astimezone(tz).strftime("%d/%m %H:%M"), "kind": e.kind,
+               "message": e.message} for e in svc.store.events(at - timedelta(days=1))]
+    return {
+        "today": today, "yesterday": today - timedelta(days=1), "at": local_at,
+        "received": received, "open_reports": open_reports, "upcoming": upcoming,
+        "review": review, "sources": source_health(svc, at), "events": events,
+        "reminders_sent": len(sent), "reminders_by_report": sorted(per_report.items()),
+    }
+
+
+def build_digest(svc: Services, at: datetime) -> Digest:
+    data = digest_data(svc, at)
+    env = environment(svc.settings.rules_dir)
+    subject = render(env, "digest_subject.txt", **data).strip()
+    return Digest(data["today"], subject, render(env, "digest.txt", **data),
+                  render(env, "digest.html", subject=subject, **data), data)

@@ -1,0 +1,53 @@
+"""Jinja2 templates for everything people read. Packaged templates can be overridden by files
+of the same name in ``rules/templates/``."""
+
+from __future__ import annotations
+
+from datetime import date, datetime
+from pathlib import Path
+
+from jinja2 import ChoiceLoader, Environment, FileSystemLoader, PackageLoader, StrictUndefined
+
+from ingestd.calendar import weekday_vi
+from ingestd.read.vntext import nfc
+
+_ROMAN = {"1": "I", "2": "II", "3": "III", "4": "IV"}
+
+
+def period_vi(label: str | None) -> str:
+    """2019-Q2 -> quý II/2019; 2019-H1 -> 6 tháng đầu năm 2019; 2019-05 -> tháng 5/2019."""
+    if not label:
+        return ""
+    year, _, rest = label.partition("-")
+    if not rest:
+        return f"năm {year}"
+    if rest.startswith("Q"):
+        return f"quý {_ROMAN[rest[1]]}/{year}"
+    if rest.startswith("H"):
+        return f"6 tháng {'đầu' if rest == 'H1' else 'cuối'} năm {year}"
+    return f"tháng {int(rest)}/{year}"
+
+
+def date_vi(d: date | datetime) -> str:
+    return f"{d.day:02d}/{d.month:02d}/{d.year}"
+
+
+def day_vi(d: date | datetime) -> str:
+    day = d.date() if isinstance(d, datetime) else d
+    return f"{weekday_vi(day)}, ngày {date_vi(day)}"
+
+
+def environment(rules_dir: Path | None = None) -> Environment:
+    loaders = []
+    if rules_dir and (rules_dir / "templates").is_dir():
+        loaders.append(FileSystemLoader(str(rules_dir / "templates")))
+    loaders.append(PackageLoader("ingestd.notify", "templates"))
+    env = Environment(loader=ChoiceLoader(loaders), undefined=StrictUndefined,
+                      autoescape=lambda name: bool(name and name.endswith(".html")),
+                      trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True)
+    env.filters.update(period_vi=period_vi, date_vi=date_vi, day_vi=day_vi)
+    return env
+
+
+def render(env: Environment, name: str, **context: object) -> str:
+    return nfc(env.get_template(name).render(**context))
