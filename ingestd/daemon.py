@@ -19,11 +19,11 @@ from apscheduler.schedulers.background import BackgroundScheduler
 
 from ingestd import sdnotify
 from ingestd.config import Settings, load_settings
+from ingestd.daemon_health import source_keys
 from ingestd.errors import IngestdError
 from ingestd.pipeline import process_pending
 from ingestd.rules import load_rules
 from ingestd.services import Services, open_services
-from ingestd.daemon_health import source_keys
 from ingestd.sources.imap import ImapWatcher, poll_account
 from ingestd.sources.local import poll_gateway, poll_maildir
 from ingestd.store.db import from_db, utcnow

@@ -4,10 +4,10 @@ that goes into a header is refused, so no header can be injected."""
 from __future__ import annotations
 
 import hashlib
+from datetime import datetime
 from email.headerregistry import Address
 from email.message import EmailMessage
 from email.utils import format_datetime, getaddresses, parseaddr
-from datetime import datetime
 
 from ingestd.errors import DeliveryError
 

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import os
 import smtplib
-import socket
 import ssl
 import tempfile
 from pathlib import Path
@@ -55,8 +54,7 @@ class SmtpTransport:
             codes = {c for c, _ in exc.recipients.values()}
             err = TransientDeliveryError if all(400 <= c < 500 for c in codes) else DeliveryError
             raise err(f"recipients refused: {exc.recipients}") from None
-        except (smtplib.SMTPServerDisconnected, smtplib.SMTPConnectError, socket.timeout,
-                ConnectionError, OSError) as exc:
+        except OSError as exc:     # refused, reset, timed out, disconnected (SMTPException)
             raise TransientDeliveryError(f"SMTP {s.host}:{s.port}: {exc}") from None
 
 
