@@ -131,9 +131,15 @@ _COMMON = re.compile(
 
 
 def _score(text: str) -> int:
-    """How Vietnamese a text looks: Vietnamese letters and common words."""
-    viet = sum(1 for c in text if "\u1ea0" <= c <= "\u1ef9" or c in "ăơưđĂƠƯĐ")
-    return viet + 3 * len(_COMMON.findall(fold(text)))
+    """How Vietnamese a text looks: common Vietnamese words written with their diacritics
+    (a Latin-1 text decoded by mistake yields letters, but not words)."""
+    words = 0
+    for m in _COMMON.finditer(fold(text)):
+        if m.group(0) in ("va", "so", "nam", "chi"):
+            continue
+        if text[m.start():m.end()].lower() != m.group(0):      # it had diacritics
+            words += 1
+    return words
 
 
 def detect_legacy(text: str, font: str | None = None) -> str | None:
@@ -150,7 +156,7 @@ def detect_legacy(text: str, font: str | None = None) -> str | None:
     base = _score(sample)
     candidates = {"tcvn3": _score(decode_tcvn3(sample)), "vni": _score(decode_vni(sample))}
     best = max(candidates, key=lambda k: candidates[k])
-    return best if candidates[best] > base + 2 else None
+    return best if candidates[best] >= max(2, base + 2) else None
 
 
 def to_unicode(text: str, font: str | None = None) -> tuple[str, str | None]:

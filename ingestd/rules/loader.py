@@ -34,7 +34,7 @@ _TIME = re.compile(r"^([01]\d|2[0-3]):[0-5]\d$")
 
 
 def _did_you_mean(value: str, options: list[str]) -> str:
-    close = difflib.get_close_matches(value, options, n=1, cutoff=0.6)
+    close = difflib.get_close_matches(value, options, n=1, cutoff=0.5)
     return f'did you mean "{close[0]}"?' if close else ""
 
 
@@ -332,16 +332,16 @@ class _Loader:
         for i, raw in enumerate(top.tables("override")):
             t = Table(tf, ("override", i), raw, keys | {"report", "unit"})
             rep, unit = self._ref(t, "report", reports), self._ref(t, "unit", set(units))
-            if not rep and not unit:
+            if "report" not in raw and "unit" not in raw:
                 t.problem("report", "an [[override]] needs report or unit (or both)")
             overrides.append(ReminderOverride(tuple(policy_values(t).items()), rep, unit))
         offs = []
         for i, raw in enumerate(top.tables("off")):
             t = Table(tf, ("off", i), raw, {"report", "unit", "reason"})
             rep, unit = self._ref(t, "report", reports), self._ref(t, "unit", set(units))
-            if not rep and not unit:
+            if "report" not in raw and "unit" not in raw:
                 t.problem("unit", "an [[off]] needs unit or report (or both)")
-            else:
+            elif rep or unit:
                 offs.append((unit, rep))
         return ReminderRules(defaults, tuple(overrides), tuple(offs))
 
