@@ -87,9 +87,12 @@ def extract(name: str, data: bytes, limits: ReadLimits, depth: int = 0) -> Extra
             out.problems.append(PartProblem(loc, "image: needs OCR", blocking=False))
         else:
             out.problems.append(PartProblem(loc, f"file type not read ({kind})", blocking=False))
+    except MemoryError:
+        out.problems.append(PartProblem(loc, f"cannot read {kind}: needs more memory than the "
+                                        f"limit of {limits.worker_memory_mb} MB (decompression bomb?)"))
     except Exception as exc:  # noqa: BLE001 - any parser failure is a reason, not a crash
-        out.problems.append(PartProblem(loc, f"cannot read {kind}: {type(exc).__name__}: "
-                                        f"{str(exc)[:200]}"))
+        detail = " ".join(str(exc).split())[:200]
+        out.problems.append(PartProblem(loc, f"cannot read {kind}: {type(exc).__name__}: {detail}"))
     return out
 
 
