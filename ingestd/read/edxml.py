@@ -105,7 +105,8 @@ def read_edxml(raw: bytes, limits: ReadLimits, extract_fn: Any = extract) -> Doc
     code = _first(header, "Code")
     number, notation = _text(code, "CodeNumber"), _text(code, "CodeNotation")
     if number and notation:
-        doc.own_code = f"{number}/{notation}"
+        parsed = parse_number(f"{number}/{notation}")
+        doc.own_code = str(parsed) if parsed else f"{number}/{notation}"
     doc.subject = (_text(header, "Subject") or "").replace("\n", " ")
     doc.message_id = _text(header, "DocumentId")
     promulgation = _text(_first(header, "PromulgationInfo"), "PromulgationDate")

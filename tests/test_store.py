@@ -1,0 +1,105 @@
+"""The store's behaviour, the same on SQLite and on a real PostgreSQL."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import pytest
+from sqlalchemy import text
+
+from ingestd.store.blobs import BlobStore
+from ingestd.store.db import LATEST, from_db, schema_version
+from ingestd.store.repo import Store
+from ingestd.testing import Mail
+
+WHEN = datetime(2019, 5, 20, 9, 0, tzinfo=UTC)
+
+
+@pytest.fixture
+def store(db_url, tmp_path):
+    s = Store(db_url, BlobStore(tmp_path / "store"))
+    yield s
+    s.close()
+
+
+def raw(n: int = 1) -> bytes:
+    return Mail("a@laichau.gov.vn", f"Báo cáo {n}", "Thực hiện 760/UBND-TH",
+                message_id=f"m{n}@laichau.gov.vn").build()
+
+
+def test_same_message_twice_is_one_receipt(store):
+    first = store.add_raw("import", raw(), WHEN, "a.eml")
+    again = store.add_raw("import", raw(), WHEN, "a.eml")
+    assert first.created and not again.created and first.id == again.id
+    assert len(store.receipts()) == 1
+    assert store.raw(store.get(first.id)) == raw()
+
+
+def test_identity_is_source_and_bytes(store):
+    a = store.add_raw("imap:vanthu/INBOX", raw(), WHEN)
+    b = store.add_raw("maildir:local", raw(), WHEN)
+    same_id_other_bytes = raw().replace(b"760/UBND-TH", b"761/UBND-TH")
+    assert same_id_other_bytes != raw()
+    c = store.add_raw("import", raw(), WHEN)
+    d = store.add_raw("import", same_id_other_bytes, WHEN)
+    assert len({a.id, b.id, c.id, d.id}) == 4
+    assert store.get(d.id).message_id == store.get(c.id).message_id == "m1@laichau.gov.vn"
+
+
+def test_receipt_time_round_trips_in_utc(store):
+    added = store.add_raw("import", raw(), datetime.fromisoformat("2019-05-20T23:59:00+07:00"))
+    got = from_db(store.get(added.id).received_at)
+    assert got == datetime(2019, 5, 20, 16, 59, tzinfo=UTC)
+
+
+def test_blob_write_failure_leaves_no_row(store, monkeypatch):
+    def broken(data):
+        raise OSError(28, "No space left on device")
+    monkeypatch.setattr(store.blobs, "put", broken)
+    with pytest.raises(OSError):
+        store.add_raw("import", raw(), WHEN)
+    assert store.receipts() == []
+
+
+def test_row_commit_failure_leaves_no_row_and_a_retry_works(store, monkeypatch):
+    from sqlmodel import Session
+
+    real_commit = Session.commit
+    calls = {"n": 0}
+
+    def failing_commit(self):
+        calls["n"] += 1
+        raise RuntimeError("database went away")
+
+    monkeypatch.setattr(Session, "commit", failing_commit)
+    with pytest.raises(RuntimeError):
+        store.add_raw("import", raw(), WHEN)
+    monkeypatch.setattr(Session, "commit", real_commit)
+    assert store.receipts() == []
+    added = store.add_raw("import", raw(), WHEN)          # the orphan blob is simply reused
+    assert added.created and store.raw(store.get(added.id)) == raw()
+
+
+def test_schema_version_and_migrations_are_idempotent(store, db_url, tmp_path):
+    assert schema_version(store.engine) == LATEST
+    again = Store(db_url, BlobStore(tmp_path / "store"))     # second start: nothing to do
+    assert again.version == LATEST
+    again.close()
+
+
+def test_a_newer_database_is_refused(store, db_url, tmp_path):
+    from ingestd.errors import IngestdError
+
+    with store.engine.begin() as conn:
+        conn.execute(text("UPDATE schema_version SET version = 999"))
+    with pytest.raises(IngestdError, match="newer than this ingestd"):
+        Store(db_url, BlobStore(tmp_path / "store"))
+
+
+def test_blobs_are_content_addressed_and_read_only(tmp_path):
+    blobs = BlobStore(tmp_path / "s")
+    sha = blobs.put(b"hello")
+    path = blobs.path(sha)
+    assert path.read_bytes() == b"hello" and oct(path.stat().st_mode)[-3:] == "440"
+    assert blobs.put(b"hello") == sha
+    assert list((tmp_path / "s" / "tmp").iterdir()) == []
