@@ -59,7 +59,8 @@ class Postgres:
             str(self.bin / "pg_ctl"), "-D", str(self.data), "-w", "-t", "60", "-l",
             str(self.dir / "log"), "-o",
             f"-p {self.port} -k {self.dir} -c listen_addresses=127.0.0.1 -c fsync=off "
-            "-c max_connections=200", "start"], check=True, capture_output=True, timeout=90)
+            "-c max_connections=200", "start"], check=True, stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL, stdin=subprocess.DEVNULL, timeout=90)
         self.n = 0
 
     def url(self, db: str = "postgres") -> str:
@@ -131,15 +132,19 @@ class Dovecot:
         (self.dir / "mail").mkdir()
         nobody = pwd.getpwuid(65534)
         os.chown(self.dir / "mail", nobody.pw_uid, nobody.pw_gid)
-        (self.dir / "users").write_text("")
+        # passwd-file is re-read on mtime change (1 s granularity): create every user up front
+        (self.dir / "users").write_text("".join(
+            f"vanthu{i}@laichau.gov.vn:{{PLAIN}}secret{i}\n" for i in range(1, 301)))
         self.port = free_port()
         (self.dir / "dovecot.conf").write_text(DOVECOT_CONF.format(d=self.dir, port=self.port))
         self.n = 0
         self.start()
 
     def start(self) -> None:
-        subprocess.run(["dovecot", "-c", str(self.dir / "dovecot.conf")], check=True,
-                       capture_output=True, timeout=30)
+        # dovecot daemonizes and keeps inherited pipes open: give it files, not pipes
+        with open(self.dir / "start.log", "ab") as log:
+            subprocess.run(["dovecot", "-c", str(self.dir / "dovecot.conf")], check=True,
+                           stdout=log, stderr=log, stdin=subprocess.DEVNULL, timeout=30)
         wait_port(self.port)
 
     def pid(self) -> int | None:
@@ -171,11 +176,7 @@ class Dovecot:
 
     def new_user(self) -> tuple[str, str]:
         self.n += 1
-        user, password = f"vanthu{self.n}@laichau.gov.vn", f"secret{self.n}"
-        with (self.dir / "users").open("a") as fh:
-            fh.write(f"{user}:{{PLAIN}}{password}\n")
-        time.sleep(0.01)
-        return user, password
+        return f"vanthu{self.n}@laichau.gov.vn", f"secret{self.n}"
 
     def close(self) -> None:
         self.stop()

@@ -12,6 +12,7 @@ Rules learnt the hard way by mail fetchers:
 from __future__ import annotations
 
 import random
+import select
 import socket
 import ssl
 import threading
@@ -143,6 +144,20 @@ def poll_account(account: ImapAccount, store: Store) -> list[int]:
     return new
 
 
+def _alive(client: IMAPClient) -> bool:
+    """imapclient's idle_check swallows EOF; look at the socket ourselves."""
+    sock = client.socket()
+    try:
+        readable, _, _ = select.select([sock], [], [], 0)
+        if not readable:
+            return True
+        return sock.recv(1, socket.MSG_PEEK | socket.MSG_DONTWAIT) != b""
+    except BlockingIOError:
+        return True
+    except (OSError, ValueError):
+        return False
+
+
 class ImapWatcher:
     """Keeps one account fetched: IDLE when the server offers it (one folder), polling
     otherwise; reconnects with capped exponential backoff and jitter."""
@@ -198,6 +213,8 @@ class ImapWatcher:
         try:
             while not self.stop.is_set():
                 responses = client.idle_check(timeout=min(5, self.account.poll_seconds))
+                if not responses and not _alive(client):
+                    raise TransientSourceError("connection closed by the server during IDLE")
                 if any(r[1] in (b"EXISTS", b"RECENT") for r in responses if len(r) > 1):
                     return
                 if time.monotonic() - started > min(IDLE_REISSUE_SECONDS,

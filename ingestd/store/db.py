@@ -6,7 +6,9 @@ created at the latest version; an older one is brought forward step by step in a
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import fcntl
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -54,10 +56,26 @@ def make_engine(url: str) -> Engine:
     return engine
 
 
+@contextmanager
+def _schema_lock(engine: Engine) -> Iterator[None]:
+    """Two processes opening a new SQLite database must not both create it (PostgreSQL uses
+    an advisory lock inside the transaction instead)."""
+    db = engine.url.database
+    if engine.dialect.name != "sqlite" or not db or db == ":memory:":
+        yield
+        return
+    with open(f"{db}.lock", "a") as fh:
+        fcntl.flock(fh, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(fh, fcntl.LOCK_UN)
+
+
 def migrate(engine: Engine) -> int:
     """Create or upgrade the schema; returns the version now in force."""
     _ = models  # the tables register themselves on import
-    with engine.begin() as conn:
+    with _schema_lock(engine), engine.begin() as conn:
         if engine.dialect.name == "postgresql":
             conn.execute(text("SELECT pg_advisory_xact_lock(7401001)"))
         has_version = inspect(conn).has_table("schema_version")
