@@ -86,6 +86,7 @@ class SmtpSettings:
     from_addr: str
     timeout_seconds: int = 30
     max_per_run: int = 200
+    retry_seconds: int = 60     # first retry after a temporary failure; doubles, capped at 1 h
 
 
 @dataclass(frozen=True)
@@ -246,7 +247,7 @@ def load_settings(path: Path | None = None) -> Settings:
     if "smtp" in tf.data:
         t = Table(tf, ("smtp",), tf.data["smtp"], {
             "host", "port", "security", "username", "password_env", "password_file", "from",
-            "timeout_seconds", "max_per_run"})
+            "timeout_seconds", "max_per_run", "retry_seconds"})
         host = t.get("host", str, required=True) or ""
         sec = _security(t, host)
         from_addr = t.get("from", str, required=True) or ""
@@ -256,7 +257,8 @@ def load_settings(path: Path | None = None) -> Settings:
             host=host, port=t.get("port", int, {"tls": 465, "starttls": 587}.get(sec, 25)),
             security=sec, username=t.get("username", str), password=_secret(t, base),
             from_addr=from_addr, timeout_seconds=t.get("timeout_seconds", int, 30),
-            max_per_run=t.get("max_per_run", int, 200))
+            max_per_run=t.get("max_per_run", int, 200),
+            retry_seconds=max(1, t.get("retry_seconds", int, 60)))
 
     digest = DigestSettings()
     if "digest" in tf.data:

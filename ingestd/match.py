@@ -212,7 +212,7 @@ def _choose_by_date(ref: Ref, candidates: list[Directive], received: datetime) -
 
 
 def find_reports(doc: Document, directive: Directive, book: Rulebook,
-                 ev: list[Evidence]) -> list[Report]:
+                 ev: list[Evidence], unit: Unit | None = None) -> list[Report]:
     reports = list(directive.reports)
     if len(reports) == 1 and (book.matching.report_fallback_single or not reports[0].keywords):
         ev.append(Evidence("report", f"{reports[0].id}: the directive's only report"))
@@ -234,6 +234,11 @@ def find_reports(doc: Document, directive: Directive, book: Rulebook,
                     break
         if hits:
             return hits
+    asked = [r for r in reports if unit is not None and unit.id in r.units]
+    if len(asked) == 1 and book.matching.report_fallback_single:
+        ev.append(Evidence("report", f"{asked[0].id}: no keyword found; the only report of "
+                           f"{directive.number} that {unit.id} is asked for"))   # type: ignore[union-attr]
+        return asked
     return []
 
 
@@ -296,7 +301,7 @@ def match(doc: Document, book: Rulebook, cal: WorkCalendar, received: datetime,
     matches: list[ReportMatch] = []
     report_reasons = []
     for d in directives:
-        reports = find_reports(doc, d, book, ev)
+        reports = find_reports(doc, d, book, ev, unit)
         if not reports:
             kws = "; ".join(f"{r.id}: {', '.join(r.keywords) or '-'}" for r in d.reports)
             report_reasons.append(f"dẫn chiếu {d.number} nhưng không thấy từ khóa của báo cáo nào ({kws})")

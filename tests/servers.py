@@ -249,16 +249,21 @@ class TcpProxy:
 class SmtpSink:
     """aiosmtpd on loopback. ``fail_next`` answers that many transactions with 451."""
 
-    def __init__(self) -> None:
+    def __init__(self, port: int | None = None, delay: float = 0.0) -> None:
+        import asyncio
+
         from aiosmtpd.controller import Controller
 
         self.messages: list[dict] = []
         self.fail_next = 0
+        self.delay = delay
         self.fail_code = "451 4.3.0 try again later"
         sink = self
 
         class Handler:
             async def handle_DATA(self, server, session, envelope):  # noqa: N802
+                if sink.delay:
+                    await asyncio.sleep(sink.delay)
                 if sink.fail_next > 0:
                     sink.fail_next -= 1
                     return sink.fail_code
@@ -266,9 +271,11 @@ class SmtpSink:
                                       "data": envelope.original_content or envelope.content})
                 return "250 OK"
 
-        self.port = free_port()
+        self.port = port or free_port()
         self.controller = Controller(Handler(), hostname="127.0.0.1", port=self.port)
         self.controller.start()
 
     def stop(self) -> None:
-        self.controller.stop()
+        if not getattr(self, "stopped", False):
+            self.stopped = True
+            self.controller.stop()

@@ -4,8 +4,7 @@ from zoneinfo import ZoneInfo
 from hypothesis import given
 from hypothesis import strategies as st
 
-from ingestd.calendar import (
-    WorkCalendar, days_late, deadline, parse_period, period_of, periods)
+from ingestd.calendar import WorkCalendar, days_late, deadline, parse_period, period_of, periods
 from ingestd.read.refs import parse_number
 from ingestd.rules.model import CalendarRules, Directive, Report
 

@@ -6,7 +6,6 @@ import csv
 import io
 import mailbox
 import shutil
-from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from ingestd.testing import Mail, auth_results, make_edxml

@@ -14,8 +14,7 @@ from ingestd.config import ReadLimits
 from ingestd.read import read_message
 from ingestd.read.attachments import extract
 from ingestd.read.vntext import fold
-from ingestd.testing import (
-    Mail, header_block, make_docx, make_edxml, make_pdf, make_xlsx, make_zip)
+from ingestd.testing import Mail, header_block, make_docx, make_edxml, make_pdf, make_xlsx, make_zip
 
 LIMITS = ReadLimits()
 CITE = "Thực hiện Văn bản số 760/UBND-TH ngày 10/5/2019 của UBND tỉnh Lai Châu"
@@ -58,7 +57,7 @@ def test_wrong_charset_label():
 
 
 def test_rfc2047_subject_and_rfc2231_attachment_name():
-    pdf = make_pdf([[f"Số: 125/BC-SKHĐT", CITE]])
+    pdf = make_pdf([["Số: 125/BC-SKHĐT", CITE]])
     m = Mail("a@laichau.gov.vn", "Báo cáo thực hiện Văn bản 760/UBND-TH", "",
              attachments=[("Báo cáo số 125 (bản ký số).pdf", pdf)])
     doc = read(m.build())

@@ -7,8 +7,14 @@ import io
 import time
 
 from hostile import (
-    mime_nested, nested_zip, office_with_bomb, pdf_with_stream, zeros_deflated, zip_bomb_real,
-    zip_lying_sizes)
+    mime_nested,
+    nested_zip,
+    office_with_bomb,
+    pdf_with_stream,
+    zeros_deflated,
+    zip_bomb_real,
+    zip_lying_sizes,
+)
 
 from ingestd.config import ReadLimits
 from ingestd.read import read_message, sandboxed_extract

@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import pytest
 
-from ingestd.errors import ConfigError, RulesError
 from ingestd.config import load_settings
+from ingestd.errors import ConfigError, RulesError
 from ingestd.rules import load_rules
 
 UNITS = """\

@@ -1,8 +1,7 @@
 from hypothesis import given
 from hypothesis import strategies as st
 
-from ingestd.read.legacy import (
-    decode_tcvn3, decode_vni, detect_legacy, encode_tcvn3, encode_vni, to_unicode)
+from ingestd.read.legacy import decode_tcvn3, decode_vni, detect_legacy, encode_tcvn3, encode_vni, to_unicode
 from ingestd.read.vntext import clean, fold, nfc
 
 SENTENCE = ("Thực hiện Văn bản số 760/UBND-TH ngày 10 tháng 5 năm 2019 của Ủy ban nhân dân tỉnh "

@@ -12,6 +12,7 @@ dropped as stale (the unit reported meanwhile, or the step's window passed) or f
 
 from __future__ import annotations
 
+import email.policy
 import os
 import socket
 from datetime import datetime, timedelta
@@ -33,6 +34,7 @@ from ingestd.store.models import Outbox
 from ingestd.store.outbox_repo import OutboxRepo
 
 log = structlog.get_logger("ingestd.notify")
+SMTP_POLICY = email.policy.SMTP     # CRLF line ends: smtplib sends bytes as they are
 MAX_ATTEMPTS = 12
 
 
@@ -45,11 +47,15 @@ def _from(svc: Services) -> str:
 
 
 def plan_reminders(svc: Services, at: datetime) -> list[tuple[Reminder, str]]:
-    """(reminder, subject) for every reminder due at ``at``; nothing is queued."""
+    """(reminder, subject) for every reminder due at ``at`` and not queued before; nothing is
+    queued here."""
     statuses = compute(svc, at)
     env = environment(svc.settings.rules_dir)
+    repo = OutboxRepo(svc.store)
     out = []
     for r in due_reminders(svc.rules, svc.calendar, statuses, at):
+        if repo.exists(r.key):
+            continue
         out.append((r, render(env, "reminder_subject.txt", **_context(svc, r, "")).strip()))
     return out
 
@@ -76,7 +82,7 @@ def queue_reminders(svc: Services, at: datetime) -> int:
                     render(env, "reminder.html", **ctx), mid, at)
         if repo.enqueue(Outbox(key=r.key, kind="reminder", message_id=mid,
                                recipients=", ".join(r.to + r.cc), subject=subject,
-                               raw=msg.as_bytes(), next_attempt_at=to_db(at),
+                               raw=msg.as_bytes(policy=SMTP_POLICY), next_attempt_at=to_db(at),
                                created_at=utcnow(), report=r.report, period=r.period,
                                unit=r.unit, step=r.step, stale_at=to_db(r.stale_at))):
             queued += 1
@@ -90,7 +96,8 @@ def send_outbox(svc: Services, at: datetime, transport: Transport | None = None,
     repo = OutboxRepo(svc.store)
     smtp = svc.settings.smtp
     limit = smtp.max_per_run if smtp else 10_000
-    lease = (smtp.timeout_seconds * 3 + 30) if smtp else 60
+    lease = (smtp.timeout_seconds * 2 + 5) if smtp else 30
+    retry = smtp.retry_seconds if smtp else 60
     owner = owner_id()
     cells = None
     sent = 0
@@ -119,7 +126,7 @@ def send_outbox(svc: Services, at: datetime, transport: Transport | None = None,
                 repo.mark_failed(row.id, owner, f"gave up after {row.attempts} tries: {exc}")
                 log.error("mail failed for good", key=row.key, error=str(exc))
             else:
-                delay = min(3600, 60 * 2 ** max(0, row.attempts - 1))
+                delay = min(3600, retry * 2 ** max(0, row.attempts - 1))
                 repo.mark_retry(row.id, owner, str(exc), utcnow() + timedelta(seconds=delay))
                 log.warning("mail deferred; will retry", key=row.key, error=str(exc),
                             retry_in_s=delay)
@@ -163,7 +170,7 @@ def run_digest(svc: Services, at: datetime, force: bool = False,
     msg = build(_from(svc), recipients, [], d.subject, d.text, d.html, mid, at)
     queued = repo.enqueue(Outbox(key=key, kind="digest", message_id=mid,
                                  recipients=", ".join(recipients), subject=d.subject,
-                                 raw=msg.as_bytes(), next_attempt_at=to_db(at),
+                                 raw=msg.as_bytes(policy=SMTP_POLICY), next_attempt_at=to_db(at),
                                  created_at=utcnow()))
     send_outbox(svc, at, transport, kinds=("digest",))
     return queued

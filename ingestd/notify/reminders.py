@@ -75,7 +75,9 @@ def _at(day: date, hhmm: str, cal: WorkCalendar) -> datetime:
 def due_reminders(book: Rulebook, cal: WorkCalendar, statuses: list[ReportStatus],
                   now: datetime) -> list[Reminder]:
     """Reminders whose moment has come and whose window has not passed, at ``now``."""
-    out = []
+    out: list[Reminder] = []
+    if not cal.is_working_day(now.astimezone(cal.tz).date()):
+        return out                          # reminders go out on working days only
     for st in statuses:
         due_day = st.due.astimezone(cal.tz).date()
         for cell in st.cells:

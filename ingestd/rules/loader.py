@@ -38,6 +38,14 @@ def _did_you_mean(value: str, options: list[str]) -> str:
     return f'did you mean "{close[0]}"?' if close else ""
 
 
+def _no_line_breaks(t: Table, key: str) -> None:
+    """Names and titles go into mail headers: a line break there would inject headers."""
+    value = t.data.get(key)
+    values = value if isinstance(value, list) else [value]
+    if any(isinstance(v, str) and any(c in v for c in "\r\n\0") for v in values):
+        t.problem(key, f"{key} contains a line break", "write it on one line")
+
+
 class _Loader:
     def __init__(self, rules_dir: Path):
         self.dir = rules_dir
@@ -116,6 +124,8 @@ class _Loader:
                     if not _EMAIL.match(e):
                         t.problem(key, f'"{e}" is not an e-mail address', value=e)
             name = t.get("name", str, required=True) or uid
+            for key in ("name", "aliases", "emails", "remind_to", "remind_cc"):
+                _no_line_breaks(t, key)
             units[uid] = Unit(
                 id=uid, name=name, aliases=tuple(t.str_list("aliases")), groups=tuple(ugroups),
                 emails=tuple(emails), domains=tuple(d.lower() for d in t.str_list("domains")),
@@ -163,6 +173,7 @@ class _Loader:
             if not top.tables("report"):
                 tf.problem(("directive",), f"directive {number} asks for no report",
                            "add at least one [[report]]")
+            _no_line_breaks(d, "title")
             if doc is not None and ddate is not None:
                 out.append(Directive(number, doc, ddate, d.get("issuer", str, "") or "",
                                      d.get("title", str, "") or "", tuple(reports), tf.display))
@@ -184,6 +195,7 @@ class _Loader:
                       "report ids must be unique across all directives")
         report_ids.setdefault(rid, tf.display)
         kind = t.choice("kind", KINDS, default="dot-xuat") or "dot-xuat"
+        _no_line_breaks(t, "title")
         expected: list[str] = []
         for ref in t.str_list("units"):
             if ref.startswith("@"):
