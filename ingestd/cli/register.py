@@ -53,7 +53,7 @@ def _table_row(d: dict, svc: Services) -> list[str]:
 
 @command("receipts")
 def receipts(args: argparse.Namespace, settings: Settings) -> int:
-    svc = open_services(settings)
+    svc = open_services(settings, rules_required=False)
     try:
         since = parse_at(args.since, settings.timezone).replace(hour=0, minute=0, second=0) \
             if args.since else None
@@ -75,7 +75,7 @@ def receipts(args: argparse.Namespace, settings: Settings) -> int:
 
 @command("unmatched")
 def unmatched(args: argparse.Namespace, settings: Settings) -> int:
-    svc = open_services(settings)
+    svc = open_services(settings, rules_required=False)
     try:
         rows = _rows(svc, svc.store.receipts(states=REVIEW_STATES))
         docs = {r.id: r for r in svc.store.receipts(states=REVIEW_STATES)}
@@ -100,7 +100,7 @@ def unmatched(args: argparse.Namespace, settings: Settings) -> int:
 
 @command("explain")
 def explain(args: argparse.Namespace, settings: Settings) -> int:
-    svc = open_services(settings)
+    svc = open_services(settings, rules_required=False)
     try:
         r = svc.store.get(parse_rid(args.receipt))
         assignments = svc.store.assignments(r.id)

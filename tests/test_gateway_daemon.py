@@ -1,0 +1,113 @@
+"""The e-document gateway drop folder, the Maildir source, and the daemon's signals."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import signal
+import time
+
+from daemon_proc import cli_json, start, stop, wait_for
+
+from ingestd.testing import make_edxml
+
+
+def edxml(n: int, stamp: str = "2019/06/04 09:00:00") -> bytes:
+    return make_edxml("000.15.31.H30", "Sở Giáo dục và Đào tạo", str(n), "BC-SGDĐT",
+                      "Báo cáo tình hình kinh tế - xã hội 6 tháng đầu năm 2019", "",
+                      [("924/UBND-TH", "2019/05/29")], ["2019/06/04 08:55:00", stamp])
+
+
+def gateway_project(project, settle: float = 0):
+    inbox = project.root / "gw"
+    inbox.mkdir()
+    project.write_config(f"""
+        [[gateway]]
+        name = "truc"
+        kind = "edxml-dir"
+        path = "gw"
+        settle_seconds = {settle}
+        """)
+    return inbox
+
+
+def test_drops_are_ingested_and_moved(project, cli):
+    inbox = gateway_project(project)
+    (inbox / "a.edxml").write_bytes(edxml(1))
+    (inbox / "b.xml").write_bytes(edxml(2, "05/06/2019 16:30:00"))     # day-first timestamp
+    (inbox / "broken.edxml").write_bytes(b"<edXML><unclosed>")
+    code, out, err = cli(project, "fetch")
+    assert code == 0, err
+    assert sorted(p.name for p in (inbox / "processed").iterdir()) == ["a.edxml", "b.xml"]
+    assert (inbox / "failed" / "broken.edxml").exists()
+    reason = (inbox / "failed" / "broken.edxml.reason.txt").read_text()
+    assert "not well-formed" in reason and "receipt: r-" in reason
+    rows = cli.json(project, "receipts")
+    assert len(rows) == 3 and all(r["source"] == "gateway:truc" for r in rows)
+    times = sorted(r["received_at"] for r in rows if r["state"] == "matched")
+    assert times == ["2019-06-04T09:00:00+07:00", "2019-06-05T16:30:00+07:00"]
+    failed = [r for r in rows if r["state"] == "failed"]
+    assert len(failed) == 1 and "not well-formed" in failed[0]["reason"]
+    # a file dropped again (same bytes) is stored once
+    (inbox / "a-again.edxml").write_bytes(edxml(1))
+    cli(project, "fetch")
+    assert len(cli.json(project, "receipts")) == 3
+
+
+def test_files_still_being_written_wait(project, cli):
+    inbox = gateway_project(project, settle=30)
+    (inbox / "new.edxml").write_bytes(edxml(3))
+    (inbox / ".tmp-partial.edxml").write_bytes(b"<edXML")
+    (inbox / "upload.edxml.part").write_bytes(b"<edXML")
+    cli(project, "fetch")
+    assert cli.json(project, "receipts") == []
+    old = time.time() - 60
+    os.utime(inbox / "new.edxml", (old, old))
+    cli(project, "fetch")
+    assert len(cli.json(project, "receipts")) == 1
+    assert (inbox / ".tmp-partial.edxml").exists() and (inbox / "upload.edxml.part").exists()
+
+
+def test_maildir_source_receipt_time_from_file_name(project, cli, sample_dir):
+    shutil.copytree(sample_dir / "Maildir", project.root / "md")
+    project.write_config('[[maildir]]\nname = "local"\npath = "md"\n')
+    cli(project, "fetch")
+    rows = cli.json(project, "receipts")
+    assert len(rows) == 56 and all(r["source"] == "maildir:local" for r in rows)
+    first = min(r["received_at"] for r in rows)
+    assert first == "2019-05-17T15:20:00+07:00"
+    code, out, _ = cli(project, "fetch")
+    assert code == 0 and "Đã nhận 0 thư mới" in out
+
+
+def test_sighup_with_broken_rules_keeps_the_old_ones(project, sample_dir):
+    md = project.root / "md"
+    (md / "cur").mkdir(parents=True)
+    (md / "new").mkdir()
+    (md / "tmp").mkdir()
+    project.write_config('[[maildir]]\nname = "local"\npath = "md"\n')
+    proc = start(project.config)
+    try:
+        assert wait_for(lambda: "ingestd running" in (project.root / "daemon.log").read_text(), 30)
+        good = (project.rules / "units.toml").read_text()
+        (project.rules / "units.toml").write_text(good + "\n[[unit]\nbroken")
+        proc.send_signal(signal.SIGHUP)
+        assert wait_for(lambda: "reload failed: keeping the rules in force"
+                        in (project.root / "daemon.log").read_text(), 15)
+        # the daemon still works with the old rules
+        src = sorted((sample_dir / "Maildir" / "cur").iterdir())[0]
+        shutil.copy(src, md / "cur" / src.name)
+        assert wait_for(lambda: [r["state"] for r in cli_json(project.config, "receipts")]
+                        == ["matched"], 40, every=1)
+        (project.rules / "units.toml").write_text(good)
+        proc.send_signal(signal.SIGHUP)
+        assert wait_for(lambda: "config and rules reloaded"
+                        in (project.root / "daemon.log").read_text(), 15)
+    finally:
+        assert stop(proc) == 0
+    # the failed reload is in the next digest
+    import subprocess
+    import sys
+    out = subprocess.run([sys.executable, "-m", "ingestd", "--config", str(project.config), "digest",
+                          "--preview"], capture_output=True, text=True, timeout=60).stdout
+    assert "rules_reload_failed" in out and "units.toml" in out
