@@ -20,7 +20,10 @@ bootstrap() {
   fi
   if [[ ! -f $stamp || $(cat "$stamp") != "$want" ]]; then
     echo "Installing ingestd${extras:+ [$extras]} into .venv ..." >&2
-    .venv/bin/python -m pip install -q --disable-pip-version-check -e ".${extras:+[$extras]}" >&2
+    if ! .venv/bin/python -m pip install -q --disable-pip-version-check -e ".${extras:+[$extras]}" \
+        > .venv/pip.log 2>&1; then
+      cat .venv/pip.log >&2; return 1
+    fi
     echo "$want" > "$stamp"
   fi
 }

@@ -79,7 +79,8 @@ class Writer:
         self.gateway = out / "gateway"
         for sub in ("cur", "new", "tmp"):
             (self.maildir / sub).mkdir(parents=True, exist_ok=True)
-        (self.maildir / "tmp" / ".keep").write_text("")
+        for sub in ("new", "tmp"):               # git keeps no empty folders
+            (self.maildir / sub / ".keep").write_text("")
         self.gateway.mkdir(parents=True, exist_ok=True)
         self.n = 0
 
