@@ -1,8 +1,8 @@
 # Sourced by scripts/demo and scripts/test: makes .venv with the project installed.
 # Re-installs only when pyproject.toml changed. Usage: bootstrap [extras]
 bootstrap() {
-  local extras="${1:-}" stamp=".venv/.installed${extras:+-$extras}"
-  local want
+  local extras="${1:-}"
+  local stamp=".venv/.installed${extras:+-$extras}" want
   want=$(sha256sum pyproject.toml | cut -c1-16)
   if ! python3 -c 'import sys; sys.exit(sys.version_info < (3, 11))' 2>/dev/null; then
     echo "ingestd needs Python 3.11 or newer (python3 is $(python3 --version 2>&1))" >&2
