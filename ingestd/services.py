@@ -4,9 +4,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from ingestd.calendar import WorkCalendar
 import structlog
 
+from ingestd.calendar import WorkCalendar
 from ingestd.config import Settings
 from ingestd.errors import RulesError
 from ingestd.rules import Rulebook, load_rules
