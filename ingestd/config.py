@@ -99,6 +99,9 @@ class DigestSettings:
 class QuarterlySettings:
     day: int = 5            # working day of the month after a quarter on which it is generated
     to: tuple[str, ...] = ()
+    issuer: str = "UBND TỈNH"          # the header block of the DOCX
+    office: str = "VĂN PHÒNG"
+    place: str = ""
 
 
 @dataclass(frozen=True)
@@ -271,8 +274,15 @@ def load_settings(path: Path | None = None) -> Settings:
 
     quarterly = QuarterlySettings()
     if "quarterly_report" in tf.data:
-        t = Table(tf, ("quarterly_report",), tf.data["quarterly_report"], {"day", "to"})
-        quarterly = QuarterlySettings(day=t.get("day", int, 5), to=tuple(t.str_list("to")))
+        t = Table(tf, ("quarterly_report",), tf.data["quarterly_report"],
+                  {"day", "to", "issuer", "office", "place"})
+        day = t.get("day", int, 5)
+        if not 1 <= day <= 20:
+            t.problem("day", f"day = {day} is not a working day of the month", "use 1..20")
+        quarterly = QuarterlySettings(day=day, to=tuple(t.str_list("to")),
+                                      issuer=t.get("issuer", str, "UBND TỈNH"),
+                                      office=t.get("office", str, "VĂN PHÒNG"),
+                                      place=t.get("place", str, ""))
 
     authserv = None
     if "trust" in tf.data:

@@ -135,6 +135,8 @@ class Scoring:
     late_weight: float = 0.5
     late_day_penalty: float = 0.5
     max_day_penalty: float = 20.0
+    good_from: float = 90.0      # "thực hiện tốt": at least this score and nothing missing
+    poor_below: float = 50.0     # "chưa tốt": below this score, or anything missing
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,59 @@
+"""report quarter."""
+
+from __future__ import annotations
+
+import argparse
+from datetime import date
+from pathlib import Path
+
+from ingestd.cli.main import UsageError, command, parse_at
+from ingestd.cli.output import table, write
+from ingestd.config import Settings
+from ingestd.reports.compliance import quarter_range
+from ingestd.reports.quarterly import build, render
+from ingestd.services import open_services
+
+
+@command("report")
+def report(args: argparse.Namespace, settings: Settings) -> int:
+    if args.quarter:
+        try:
+            start, end = quarter_range(args.quarter)
+        except ValueError:
+            raise UsageError(f'"{args.quarter}" is not a quarter; write e.g. 2019-Q2') from None
+        label = args.quarter
+    elif args.date_from and args.date_to:
+        try:
+            start, end = date.fromisoformat(args.date_from), date.fromisoformat(args.date_to)
+        except ValueError:
+            raise UsageError("--from/--to take dates like 2019-04-01") from None
+        label = f"{start}..{end}"
+    else:
+        raise UsageError("name a quarter (2019-Q2) or give --from and --to")
+    at = parse_at(args.at, settings.timezone)
+    svc = open_services(settings)
+    try:
+        c = build(svc, start, end, label, at)
+        files = render(svc, c, at)
+        if args.send:
+            from ingestd.reports.quarterly import quarterly_job
+
+            quarterly_job(svc, at)
+    finally:
+        svc.close()
+    out = args.out or Path(f"bao-cao-che-do-bao-cao-{label.replace('..', '_')}.docx")
+    out.write_bytes(files.docx)
+    written = [str(out)]
+    if args.csv:
+        args.csv.write_bytes(files.csv)
+        written.append(str(args.csv))
+    if args.xlsx:
+        args.xlsx.write_bytes(files.xlsx)
+        written.append(str(args.xlsx))
+    rows = [[u.rank or "-", u.name, u.due, u.on_time, u.late, u.missing,
+             f"{100 * u.on_time_rate:.0f}%" if u.on_time_rate is not None else "-",
+             "-" if u.score is None else f"{u.score:g}"] for u in c.units]
+    write(table(["Hạng", "Đơn vị", "Phải gửi", "Đúng hạn", "Chậm", "Không gửi", "Tỷ lệ", "Điểm"],
+                rows))
+    write("\nĐã ghi: " + ", ".join(written))
+    return 0
