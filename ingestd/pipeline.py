@@ -8,6 +8,8 @@ Reading runs in a pool of worker processes (one per core by default): it is the 
 from __future__ import annotations
 
 import multiprocessing as mp
+import os
+import socket
 import threading
 from collections.abc import Callable, Iterable
 from concurrent.futures import ProcessPoolExecutor
@@ -93,10 +95,11 @@ def process_pending(svc: Services, stop: threading.Event | None = None,
     """Read and match every receipt in state ``new``."""
     summary = ProcessSummary()
     workers = svc.settings.workers
+    owner = f"{socket.gethostname()}:{os.getpid()}"
     pool = None
     try:
         while not (stop and stop.is_set()):
-            ids = svc.store.pending_ids(batch)
+            ids = svc.store.claim_pending(owner, batch)
             if not ids:
                 break
             rows = [svc.store.get(i) for i in ids]

@@ -103,3 +103,30 @@ def test_blobs_are_content_addressed_and_read_only(tmp_path):
     assert path.read_bytes() == b"hello" and oct(path.stat().st_mode)[-3:] == "440"
     assert blobs.put(b"hello") == sha
     assert list((tmp_path / "s" / "tmp").iterdir()) == []
+
+
+def test_a_version_1_database_is_migrated_with_its_data(db_url, tmp_path):
+    first = Store(db_url, BlobStore(tmp_path / "store"))
+    added = first.add_raw("import", raw(), WHEN)
+    with first.engine.begin() as conn:           # make it look like a v1 database
+        conn.execute(text("ALTER TABLE receipt DROP COLUMN lease_owner"))
+        conn.execute(text("ALTER TABLE receipt DROP COLUMN lease_until"))
+        conn.execute(text("UPDATE schema_version SET version = 1"))
+    first.close()
+    again = Store(db_url, BlobStore(tmp_path / "store"))
+    try:
+        assert again.version == LATEST == 2
+        assert again.get(added.id).message_id == "m1@laichau.gov.vn"
+        assert again.claim_pending("me:1", 10) == [added.id]
+        assert again.claim_pending("other:2", 10) == []          # leased to me
+    finally:
+        again.close()
+
+
+def test_a_dead_local_process_lease_is_taken_over(store):
+    import os
+    import socket
+
+    added = store.add_raw("import", raw(), WHEN)
+    assert store.claim_pending(f"{socket.gethostname()}:999999999", 10) == [added.id]
+    assert store.claim_pending(f"{socket.gethostname()}:{os.getpid()}", 10) == [added.id]

@@ -19,8 +19,21 @@ from sqlmodel import Session, SQLModel, create_engine, select
 from ingestd.errors import IngestdError
 from ingestd.store import models
 
-# Each step brings the schema from version i to i + 1. Version 1 is the initial schema.
-MIGRATIONS: list[Callable[[Connection], None]] = []
+
+def _v2_receipt_lease(conn: Connection) -> None:
+    """v2: receipts are claimed with a lease, so two daemons on one database never read and
+    match the same receipt at once."""
+    columns = {c["name"] for c in inspect(conn).get_columns("receipt")}
+    if "lease_owner" not in columns:
+        conn.execute(text("ALTER TABLE receipt ADD COLUMN lease_owner VARCHAR(100)"))
+    if "lease_until" not in columns:
+        kind = "TIMESTAMP WITH TIME ZONE" if conn.dialect.name == "postgresql" else "DATETIME"
+        conn.execute(text(f"ALTER TABLE receipt ADD COLUMN lease_until {kind}"))
+
+
+# Each step brings the schema from version i to i + 1. Version 1 is the initial schema; a new
+# database is created from the models at the latest version directly.
+MIGRATIONS: list[Callable[[Connection], None]] = [_v2_receipt_lease]
 LATEST = 1 + len(MIGRATIONS)
 
 

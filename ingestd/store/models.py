@@ -38,6 +38,8 @@ class Receipt(SQLModel, table=True):
     document: str | None = Field(default=None, sa_column=Column(Text))
     evidence: str | None = Field(default=None, sa_column=Column(Text))
     read_at: datetime | None = None
+    lease_owner: str | None = Field(default=None, max_length=100)       # schema v2
+    lease_until: datetime | None = None                                  # schema v2
 
 
 class ReceiptMatch(SQLModel, table=True):

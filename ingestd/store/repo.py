@@ -11,13 +11,15 @@ import email.parser
 import email.policy
 import hashlib
 import json
+import os
 import re
+import socket
 from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 
-from sqlalchemy import delete, func
+from sqlalchemy import delete, func, or_, update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
@@ -119,6 +121,53 @@ class Store:
             return list(s.exec(select(Receipt.id).where(Receipt.state == NEW)
                                .order_by(col(Receipt.id)).limit(limit)))
 
+    def claim_pending(self, owner: str, limit: int, lease_seconds: float = 300) -> list[int]:
+        """Receipts still to read and match, each leased to ``owner``: with several daemons on
+        one database every receipt is processed by one of them. An expired lease (a crashed
+        node) is taken over. On PostgreSQL candidates are picked FOR UPDATE SKIP LOCKED."""
+        now = utcnow()
+        self._release_dead_local_leases()
+        free = or_(col(Receipt.lease_until).is_(None), col(Receipt.lease_until) < now)
+        claimed = []
+        with self.session() as s:
+            q = (select(Receipt.id).where(Receipt.state == NEW, free)
+                 .order_by(col(Receipt.id)).limit(limit))
+            if self.engine.dialect.name == "postgresql":
+                q = q.with_for_update(skip_locked=True)
+            ids = list(s.exec(q))
+            if ids:
+                res = s.exec(update(Receipt)
+                             .where(col(Receipt.id).in_(ids), Receipt.state == NEW, free)
+                             .values(lease_owner=owner,
+                                     lease_until=now + timedelta(seconds=lease_seconds)))
+                s.commit()
+                if res.rowcount != len(ids):      # SQLite without row locks: re-check each
+                    claimed = list(s.exec(select(Receipt.id).where(
+                        col(Receipt.id).in_(ids), Receipt.lease_owner == owner)))
+                    return sorted(claimed)
+                claimed = ids
+        return claimed
+
+    def _release_dead_local_leases(self) -> None:
+        """A lease held by a process of this host that no longer exists (kill -9) is freed at
+        once instead of waiting for it to expire."""
+        host = socket.gethostname()
+        with self.session() as s:
+            owners = set(s.exec(select(Receipt.lease_owner).where(
+                Receipt.state == NEW, col(Receipt.lease_owner).like(f"{host}:%")).distinct()))
+            dead = []
+            for owner in owners:
+                try:
+                    os.kill(int(str(owner).rsplit(":", 1)[1]), 0)
+                except ProcessLookupError:
+                    dead.append(owner)
+                except (ValueError, PermissionError):
+                    continue
+            if dead:
+                s.exec(update(Receipt).where(col(Receipt.lease_owner).in_(dead))
+                       .values(lease_owner=None, lease_until=None))
+                s.commit()
+
     def all_ids(self) -> list[int]:
         with self.session() as s:
             return list(s.exec(select(Receipt.id).order_by(col(Receipt.id))))
@@ -148,6 +197,7 @@ class Store:
                 row.message_id = row.message_id or doc.message_id
                 row.read_at = utcnow()
             row.state, row.reason, row.unit = state, reason, unit
+            row.lease_owner, row.lease_until = None, None
             row.evidence = json.dumps(evidence, ensure_ascii=False, default=str)
             s.exec(delete(ReceiptMatch).where(col(ReceiptMatch.receipt_id) == receipt_id))
             for report, period, conf in matches:
