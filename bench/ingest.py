@@ -1,0 +1,284 @@
+"""End-to-end ingest benchmark against a real Dovecot on loopback, three ways in the same run:
+
+1. floor    — fetch the raw bytes of every message with imapclient in batches, nothing else;
+2. baseline — what a user would write with the same libraries: fetch each message, mail-parser,
+              pdfminer.six on whole documents, python-docx, openpyxl, one at a time;
+3. ingestd  — `ingestd fetch --once` (store, read, match, ledger) on a fresh SQLite database.
+
+    sudo .venv/bin/python bench/ingest.py --sizes 500,2000
+
+Prints messages/second, the ratios ingestd/baseline and ingestd/floor, and peak RSS (the
+ingestd process alone, and with its reader processes), as a table and one JSON line. Needs
+root (Dovecot) and the test extra; the corpus is generated once into bench/.cache/.
+"""
+
+from __future__ import annotations
+
+import argparse
+import io
+import json
+import os
+import random
+import re
+import subprocess
+import sys
+import tempfile
+import textwrap
+import time
+import zipfile
+from datetime import datetime, timedelta
+from pathlib import Path
+from zoneinfo import ZoneInfo
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path[:0] = [str(ROOT), str(ROOT / "tests")]
+
+from imapclient import IMAPClient  # noqa: E402
+from servers import Dovecot  # noqa: E402
+
+from ingestd.testing import Mail, auth_results, header_block, make_docx, make_pdf, make_xlsx, make_zip  # noqa: E402
+
+TZ = ZoneInfo("Asia/Ho_Chi_Minh")
+CACHE = Path(__file__).resolve().parent / ".cache"
+UNITS = ["skhdt", "stc", "sxd", "sgtvt", "snnptnt", "stnmt", "sct", "sldtbxh", "sgddt", "syt",
+         "ubndtamduong", "ubndphongtho", "ubndsinho", "ubndmuongte", "ubndthanuyen"]
+CITES = [("760/UBND-TH", "10/5/2019"), ("924/UBND-TH", "29/5/2019"),
+         ("876/KH-UBND", "24/5/2019")]
+LINE = ("Tình hình thực hiện kế hoạch phát triển kinh tế - xã hội: vốn đầu tư công giải ngân "
+        "đạt 45,6% kế hoạch; thu ngân sách nhà nước trên địa bàn đạt 52%, chỉ tiêu ")
+
+
+# -- corpus ------------------------------------------------------------------------------------
+
+def _body_lines(cite: tuple[str, str], unit: str) -> list[str]:
+    return [f"Thực hiện Văn bản số {cite[0]} ngày {cite[1]} của UBND tỉnh Lai Châu; {unit} "
+            "báo cáo tình hình kinh tế - xã hội 6 tháng đầu năm 2019 như sau:"]
+
+
+def attachments_pool(rng: random.Random) -> dict[str, list[tuple[str, bytes]]]:
+    pool: dict[str, list[tuple[str, bytes]]] = {"pdf": [], "docx": [], "xlsx": [], "zip": []}
+    for i in range(40):
+        cite, pages = CITES[i % 3], rng.randint(1, 20)
+        head = [f"{a}    {b}" for a, b in header_block("Sở X", f"{i}/BC-SX", "Lai Châu, 2019")]
+        filler = [LINE[: 70 + (j % 25)] + str(j) for j in range(44)]
+        pool["pdf"].append((f"Bao cao {i}.pdf", make_pdf([head + _body_lines(cite, "Sở X")
+                                                          + filler] + [filler] * (pages - 1))))
+    for i in range(20):
+        cite = CITES[i % 3]
+        pool["docx"].append((f"Bao cao {i}.docx", make_docx(
+            header_block("Sở Y", f"{i}/BC-SY", "Lai Châu, 2019"),
+            _body_lines(cite, "Sở Y") + [LINE] * 60)))
+        pool["xlsx"].append((f"Bieu {i}.xlsx", make_xlsx(
+            [[f"Số: {i}/BC-SZ"], _body_lines(cite, "Sở Z")]
+            + [[k, f"Chỉ tiêu {k}", k * 100, k * 45] for k in range(200)])))
+        pool["zip"].append((f"Ho so {i}.zip", make_zip({f"bc{i}.pdf": pool["pdf"][i][1]})))
+    return pool
+
+
+def corpus(n: int, seed: int = 2019) -> list[tuple[bytes, datetime]]:
+    path = CACHE / f"corpus-{n}-{seed}.zip"
+    if not path.exists():
+        CACHE.mkdir(exist_ok=True)
+        rng = random.Random(seed)
+        pool = attachments_pool(rng)
+        start = datetime(2019, 5, 11, 8, tzinfo=TZ)
+        with zipfile.ZipFile(path, "w", zipfile.ZIP_STORED) as zf:
+            for i in range(n):
+                unit = rng.choice(UNITS)
+                cite = rng.choice(CITES)
+                kind = rng.choices(["plain", "pdf", "docx", "xlsx", "zip"], [35, 30, 15, 10, 10])[0]
+                mail = Mail(f"{unit}@laichau.gov.vn", f"Báo cáo số {i} thực hiện {cite[0]}",
+                            "\n".join(_body_lines(cite, unit)) if kind == "plain" else
+                            "Kính gửi Văn phòng UBND tỉnh, gửi kèm báo cáo.",
+                            message_id=f"bench-{n}-{i}@laichau.gov.vn",
+                            auth=[auth_results("mail.laichau.gov.vn", "laichau.gov.vn")])
+                if kind != "plain":
+                    mail.attachments.append(rng.choice(pool[kind]))
+                when = start + timedelta(minutes=37 * i)
+                zf.writestr(f"{i:06d}-{int(when.timestamp())}.eml", mail.build())
+    out = []
+    with zipfile.ZipFile(path) as zf:
+        for name in sorted(zf.namelist()):
+            out.append((zf.read(name), datetime.fromtimestamp(int(name[7:-4]), TZ)))
+    return out
+
+
+# -- measuring ---------------------------------------------------------------------------------
+
+def _tree_rss_kib(pid: int) -> tuple[int, int]:
+    """(RSS of pid, RSS of pid and all its descendants) in KiB, from /proc."""
+    children: dict[int, list[int]] = {}
+    rss: dict[int, int] = {}
+    for entry in os.listdir("/proc"):
+        if not entry.isdigit():
+            continue
+        try:
+            with open(f"/proc/{entry}/stat") as fh:
+                fields = fh.read().rsplit(")", 1)[1].split()
+            p = int(entry)
+            children.setdefault(int(fields[1]), []).append(p)
+            rss[p] = int(fields[21]) * (os.sysconf("SC_PAGE_SIZE") // 1024)
+        except (OSError, IndexError, ValueError):
+            continue
+    total, stack = 0, [pid]
+    while stack:
+        p = stack.pop()
+        total += rss.get(p, 0)
+        stack.extend(children.get(p, []))
+    return rss.get(pid, 0), total
+
+
+def run_measured(args: list[str], env: dict[str, str]) -> tuple[float, int, int]:
+    """Wall seconds, peak RSS of the process, peak RSS of its process tree (KiB)."""
+    t0 = time.perf_counter()
+    proc = subprocess.Popen(args, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    peak_main = peak_tree = 0
+    while proc.poll() is None:
+        main, tree = _tree_rss_kib(proc.pid)
+        peak_main, peak_tree = max(peak_main, main), max(peak_tree, tree)
+        time.sleep(0.02)
+    took = time.perf_counter() - t0
+    if proc.returncode != 0:
+        raise RuntimeError(proc.stderr.read().decode()[-2000:] if proc.stderr else "failed")
+    return took, peak_main, peak_tree
+
+
+def floor(port: int, user: str, password: str) -> tuple[float, int]:
+    t0 = time.perf_counter()
+    total = 0
+    with IMAPClient("127.0.0.1", port=port, ssl=False) as c:
+        c.login(user, password)
+        c.select_folder("INBOX", readonly=True)
+        uids = c.search()
+        for i in range(0, len(uids), 100):
+            for data in c.fetch(uids[i:i + 100], ["BODY.PEEK[]"]).values():
+                total += len(data[b"BODY[]"])
+    return time.perf_counter() - t0, total
+
+
+def _baseline_attachment(name: str, data: bytes) -> str:
+    from pdfminer.high_level import extract_text
+
+    if name.lower().endswith(".pdf"):
+        return extract_text(io.BytesIO(data))
+    if name.lower().endswith(".docx"):
+        import docx
+        d = docx.Document(io.BytesIO(data))
+        cells = [c.text for t in d.tables for r in t.rows for c in r.cells]
+        return "\n".join([p.text for p in d.paragraphs] + cells)
+    if name.lower().endswith(".xlsx"):
+        import openpyxl
+        wb = openpyxl.load_workbook(io.BytesIO(data))
+        return "\n".join(" ".join(str(v) for v in row if v is not None)
+                         for ws in wb.worksheets for row in ws.iter_rows(values_only=True))
+    if name.lower().endswith(".zip"):
+        with zipfile.ZipFile(io.BytesIO(data)) as zf:
+            return "\n".join(_baseline_attachment(n, zf.read(n)) for n in zf.namelist())
+    return ""
+
+
+def baseline(port: int, user: str, password: str) -> tuple[float, int]:
+    import base64
+
+    import mailparser
+
+    number = re.compile(r"(\d+)\s*/\s*([A-ZĐ][A-ZĐ0-9-]+)")
+    t0 = time.perf_counter()
+    found = 0
+    with IMAPClient("127.0.0.1", port=port, ssl=False) as c:
+        c.login(user, password)
+        c.select_folder("INBOX", readonly=True)
+        for uid in c.search():
+            raw = c.fetch([uid], ["BODY.PEEK[]"])[uid][b"BODY[]"]
+            mail = mailparser.parse_from_bytes(raw)
+            text = mail.subject + "\n" + "\n".join(mail.text_plain)
+            for att in mail.attachments:
+                data = base64.b64decode(att["payload"]) if att["binary"] else att["payload"].encode()
+                text += _baseline_attachment(att["filename"], data)
+            found += bool(number.search(text))
+    return time.perf_counter() - t0, found
+
+
+def ingestd_run(port: int, user: str, password: str, workers: int) -> tuple[float, int, int, int]:
+    with tempfile.TemporaryDirectory() as tmp:
+        root = Path(tmp)
+        subprocess.run(["cp", "-r", str(ROOT / "rules"), str(root / "rules")], check=True)
+        (root / "config.toml").write_text(textwrap.dedent(f"""\
+            timezone = "Asia/Ho_Chi_Minh"
+            database_url = "sqlite:///var/ingestd.db"
+            workers = {workers}
+            [[imap]]
+            name = "bench"
+            host = "127.0.0.1"
+            port = {port}
+            security = "none"
+            username = "{user}"
+            password_env = "BENCH_IMAP"
+            batch_size = 50
+            [trust]
+            authserv_id = "mail.laichau.gov.vn"
+            """))
+        env = {**os.environ, "BENCH_IMAP": password}
+        took, peak_main, peak_tree = run_measured(
+            [sys.executable, "-m", "ingestd", "--config", str(root / "config.toml"), "fetch"], env)
+        out = subprocess.run([sys.executable, "-m", "ingestd", "--config", str(root / "config.toml"),
+                              "receipts", "--state", "matched", "--format", "json"], env=env,
+                             capture_output=True, check=True)
+        return took, peak_main, peak_tree, len(json.loads(out.stdout))
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
+    ap.add_argument("--sizes", default="500,2000")
+    ap.add_argument("--workers", type=int, default=os.cpu_count() or 2)
+    ap.add_argument("--skip-baseline-above", type=int, default=100_000)
+    args = ap.parse_args()
+    dovecot = Dovecot()
+    results = []
+    try:
+        for n in (int(x) for x in args.sizes.split(",")):
+            messages = corpus(n)
+            user, password = dovecot.new_user()
+            with IMAPClient("127.0.0.1", port=dovecot.port, ssl=False) as c:
+                c.login(user, password)
+                for raw, when in messages:
+                    c.append("INBOX", raw, msg_time=when)
+            mb = sum(len(r) for r, _ in messages) / 1e6
+            f_s, _ = floor(dovecot.port, user, password)
+            b_s = None
+            if n <= args.skip_baseline_above:
+                b_s, _ = baseline(dovecot.port, user, password)
+            i_s, rss_main, rss_tree, matched = ingestd_run(dovecot.port, user, password,
+                                                           args.workers)
+            results.append({"messages": n, "corpus_mb": round(mb, 1),
+                            "floor_msg_s": round(n / f_s, 1),
+                            "baseline_msg_s": round(n / b_s, 1) if b_s else None,
+                            "ingestd_msg_s": round(n / i_s, 1),
+                            "ingestd_over_baseline": round(b_s / i_s, 2) if b_s else None,
+                            "ingestd_over_floor": round(f_s / i_s, 3),
+                            "ingestd_s_per_msg": round(i_s / n, 4),
+                            "peak_rss_mb": round(rss_main / 1024, 1),
+                            "peak_rss_tree_mb": round(rss_tree / 1024, 1),
+                            "matched": matched})
+    finally:
+        dovecot.close()
+    print(f"{'messages':>8} {'MB':>6} {'floor/s':>9} {'baseline/s':>11} {'ingestd/s':>10} "
+          f"{'×baseline':>10} {'×floor':>8} {'RSS MB':>7} {'tree MB':>8}")
+    for r in results:
+        print(f"{r['messages']:>8} {r['corpus_mb']:>6} {r['floor_msg_s']:>9} "
+              f"{r['baseline_msg_s'] or '-':>11} {r['ingestd_msg_s']:>10} "
+              f"{r['ingestd_over_baseline'] or '-':>10} {r['ingestd_over_floor']:>8} "
+              f"{r['peak_rss_mb']:>7} {r['peak_rss_tree_mb']:>8}")
+    summary = {"bench": "ingest", "workers": args.workers, "results": results}
+    if len(results) >= 2:
+        a, b = results[0], results[-1]
+        summary["rss_ratio_large_over_small"] = round(b["peak_rss_mb"] / a["peak_rss_mb"], 2)
+        summary["time_per_msg_ratio_large_over_small"] = round(
+            b["ingestd_s_per_msg"] / a["ingestd_s_per_msg"], 2)
+        print(f"\nlarge/small: peak RSS ×{summary['rss_ratio_large_over_small']}, "
+              f"time per message ×{summary['time_per_msg_ratio_large_over_small']}")
+    print(json.dumps(summary))
+
+
+if __name__ == "__main__":
+    main()
