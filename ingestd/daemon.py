@@ -16,6 +16,7 @@ from datetime import datetime, timedelta
 
 import structlog
 from apscheduler.schedulers.background import BackgroundScheduler
+from sqlalchemy.exc import SQLAlchemyError
 
 from ingestd import sdnotify
 from ingestd.config import Settings, load_settings
@@ -75,11 +76,17 @@ class Daemon:
             if record:
                 self.svc.store.source_ok(key)
             return int(n)
-        except (IngestdError, OSError) as exc:
+        except (IngestdError, OSError, SQLAlchemyError) as exc:
+            # disk full, database locked or down, server gone: report, retry on the next poll
+            message = f"{type(exc).__name__}: {exc}" if isinstance(exc, SQLAlchemyError) else str(exc)
+            message = " ".join(message.split())[:500]
             if record:
-                self.svc.store.source_error(key, str(exc))
-            log.error("source failed", source=key, error=str(exc))
-            errors.append(f"{key}: {exc}")
+                try:
+                    self.svc.store.source_error(key, message)
+                except SQLAlchemyError:
+                    pass
+            log.error("source failed", source=key, error=message)
+            errors.append(f"{key}: {message}")
             return 0
 
     def process(self) -> int:
@@ -87,6 +94,9 @@ class Daemon:
             return 0
         try:
             return process_pending(self.svc, self.stop).processed
+        except SQLAlchemyError as exc:           # the database is locked or down: next time
+            log.error("processing paused: database error", error=" ".join(str(exc).split())[:300])
+            return 0
         finally:
             self._process_lock.release()
 
@@ -104,8 +114,19 @@ class Daemon:
             log.error("job failed", job=name, error=str(exc))
             self.svc.store.add_event("job_failed", f"{name}: {exc}")
             return default
+        except SQLAlchemyError as exc:
+            log.error("job paused: database error", job=name,
+                      error=" ".join(str(exc).split())[:300])
+            return default
 
     def heartbeat(self) -> list[str]:
+        try:
+            return self._heartbeat()
+        except SQLAlchemyError as exc:
+            log.error("heartbeat: database error", error=" ".join(str(exc).split())[:300])
+            return []
+
+    def _heartbeat(self) -> list[str]:
         stale = []
         limit = timedelta(minutes=self.settings.heartbeat_minutes)
         states = {s.key: s for s in self.svc.store.source_states()}

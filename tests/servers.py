@@ -279,3 +279,23 @@ class SmtpSink:
         if not getattr(self, "stopped", False):
             self.stopped = True
             self.controller.stop()
+
+
+class DropAfterData(SmtpSink):
+    """Closes the connection after receiving DATA, before answering: the client cannot know."""
+
+    def __init__(self, drops: int = 1) -> None:
+        super().__init__()
+        self.drops = drops
+        handler = self.controller.handler
+        original = handler.handle_DATA
+        sink = self
+
+        async def handle_DATA(server, session, envelope):  # noqa: N802
+            if sink.drops > 0:
+                sink.drops -= 1
+                server.transport.close()
+                return "250 OK"
+            return await original(server, session, envelope)
+
+        handler.handle_DATA = handle_DATA

@@ -179,9 +179,21 @@ class ImapWatcher:
                 delay = self.backoff()
                 log.error("IMAP connection failed; retrying", account=self.account.name,
                           error=str(exc), retry_in=round(delay, 1))
-                for folder in self.account.folders:
-                    self.store.source_error(folder_key(self.account, folder), str(exc))
+                self._record(str(exc))
                 self.stop.wait(delay)
+            except Exception as exc:  # noqa: BLE001 - e.g. the database is down: keep watching
+                delay = self.backoff()
+                log.error("IMAP fetch failed; retrying", account=self.account.name,
+                          error=f"{type(exc).__name__}: {str(exc)[:300]}", retry_in=round(delay, 1))
+                self._record(f"{type(exc).__name__}: {exc}")
+                self.stop.wait(delay)
+
+    def _record(self, error: str) -> None:
+        try:
+            for folder in self.account.folders:
+                self.store.source_error(folder_key(self.account, folder), error)
+        except Exception:  # noqa: BLE001 - the database itself may be what failed
+            pass
 
     def _session(self) -> None:
         acct = self.account
