@@ -14,18 +14,21 @@ import threading
 from collections.abc import Callable, Iterable
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
 
 import structlog
 
+from ingestd.calendar import WorkCalendar
 from ingestd.config import ReadLimits
-from ingestd.match import FAILED, MatchResult, match
+from ingestd.match import FAILED, match
 from ingestd.read import read_message
 from ingestd.read.document import Document, PartProblem
+from ingestd.rules.model import Rulebook
 from ingestd.services import Services
 from ingestd.sources.files import Broken, Incoming
 from ingestd.store.db import from_db
-from ingestd.store.repo import rid
+from ingestd.store.repo import Outcome, rid
 
 log = structlog.get_logger("ingestd.pipeline")
 
@@ -47,7 +50,12 @@ def ingest(svc: Services, source: str, items: Iterable[Incoming | Broken],
             summary.failed.append((item.ref, item.reason))
             log.warning("input skipped", source=source, ref=item.ref, reason=item.reason)
         else:
-            added = svc.store.add_raw(source, item.raw, item.received_at, item.ref)
+            try:
+                added = svc.store.add_raw(source, item.raw, item.received_at, item.ref)
+            except OSError as exc:              # disk full, permissions: nothing half-stored
+                summary.failed.append((item.ref, f"cannot store: {exc.strerror or exc}"))
+                log.error("cannot store", source=source, ref=item.ref, error=str(exc))
+                continue
             if added.created:
                 summary.new += 1
                 summary.new_ids.append(added.id)
@@ -59,29 +67,62 @@ def ingest(svc: Services, source: str, items: Iterable[Incoming | Broken],
     return summary
 
 
-def _read_blob(path: str, limits: ReadLimits) -> str:
-    """Worker: read one stored message; returns the Document as JSON."""
+def _read_blob(path: str, limits: ReadLimits) -> Document:
     try:
-        doc = read_message(Path(path).read_bytes(), limits)
+        return read_message(Path(path).read_bytes(), limits)
     except Exception as exc:  # noqa: BLE001 - a reader bug must not stop the batch
-        doc = Document(kind="email", problems=[PartProblem(
+        return Document(kind="email", problems=[PartProblem(
             "message", f"reader failed: {type(exc).__name__}: {str(exc)[:300]}")])
-    return doc.to_json()
 
 
-def match_and_save(svc: Services, receipt_id: int, doc: Document,
-                   save_doc: bool = True) -> MatchResult:
-    row = svc.store.get(receipt_id)
-    result = match(doc, svc.rules, svc.calendar, from_db(row.received_at),
-                   svc.settings.authserv_id)
-    svc.store.save_result(receipt_id, doc if save_doc else None, result.state, result.reason,
-                          result.unit, result.to_dict(),
-                          [(m.report, m.period, m.confidence) for m in result.matches]
-                          if result.state == "matched" else [])
-    log.info("matched" if result.state == "matched" else "to " + result.state,
-             receipt=rid(receipt_id), source=row.source, unit=result.unit,
-             reports=[m.report for m in result.matches], reason=result.reason)
-    return result
+@dataclass(frozen=True)
+class _Context:
+    """What a worker needs to read and match: the rules in force when the pool started."""
+
+    rules: Rulebook
+    calendar: WorkCalendar
+    authserv_id: str | None
+    limits: ReadLimits
+
+
+_WORKER: _Context | None = None     # set in each pool worker by _init_worker
+
+
+def _init_worker(ctx: _Context) -> None:
+    global _WORKER
+    _WORKER = ctx
+
+
+def _outcome(ctx: _Context, receipt_id: int, doc: Document, received: datetime,
+             keep_doc: bool = True) -> Outcome:
+    result = match(doc, ctx.rules, ctx.calendar, received, ctx.authserv_id)
+    return Outcome(receipt_id, doc if keep_doc else None, result.state, result.reason,
+                   result.unit, result.to_dict(),
+                   [(m.report, m.period, m.confidence) for m in result.matches]
+                   if result.state == "matched" else [])
+
+
+def _read_and_match(job: tuple[int, str, datetime], ctx: _Context | None = None) -> Outcome:
+    """Worker: read one stored message and match it (both CPU-bound, so both run here)."""
+    ctx = ctx or _WORKER
+    assert ctx is not None
+    receipt_id, path, received = job
+    return _outcome(ctx, receipt_id, _read_blob(path, ctx.limits), received)
+
+
+def _context(svc: Services) -> _Context:
+    return _Context(svc.rules, svc.calendar, svc.settings.authserv_id, svc.settings.limits)
+
+
+def _record(svc: Services, outcomes: list[Outcome], sources: dict[int, str],
+            summary: ProcessSummary) -> None:
+    svc.store.save_results(outcomes)
+    for o in outcomes:
+        summary.processed += 1
+        summary.by_state[o.state] = summary.by_state.get(o.state, 0) + 1
+        log.info("matched" if o.state == "matched" else "to " + o.state,
+                 receipt=rid(o.receipt_id), source=sources.get(o.receipt_id), unit=o.unit,
+                 reports=[m[0] for m in o.matches], reason=o.reason)
 
 
 @dataclass
@@ -92,9 +133,10 @@ class ProcessSummary:
 
 def process_pending(svc: Services, stop: threading.Event | None = None,
                     batch: int = 64) -> ProcessSummary:
-    """Read and match every receipt in state ``new``."""
+    """Read and match every receipt in state ``new``: workers read and match, this process
+    saves each batch in one transaction."""
     summary = ProcessSummary()
-    workers = svc.settings.workers
+    ctx = _context(svc)
     owner = f"{socket.gethostname()}:{os.getpid()}"
     pool = None
     try:
@@ -102,21 +144,22 @@ def process_pending(svc: Services, stop: threading.Event | None = None,
             ids = svc.store.claim_pending(owner, batch)
             if not ids:
                 break
-            rows = [svc.store.get(i) for i in ids]
-            paths = [str(svc.store.blobs.path(r.sha256)) for r in rows]
-            limits = svc.settings.limits
-            if workers > 1 and len(ids) > 1:
+            rows = svc.store.rows(ids)
+            jobs = [(r.id, str(svc.store.blobs.path(r.sha256)), from_db(r.received_at))
+                    for r in rows if r.id is not None]
+            if svc.settings.workers > 1 and len(jobs) > 1:
                 if pool is None:
-                    pool = ProcessPoolExecutor(workers, mp_context=mp.get_context("fork"))
-                docs = pool.map(_read_blob, paths, [limits] * len(paths))
+                    pool = ProcessPoolExecutor(svc.settings.workers, mp_context=mp.get_context(
+                        "fork"), initializer=_init_worker, initargs=(ctx,))
+                outcomes = pool.map(_read_and_match, jobs)
             else:
-                docs = (_read_blob(p, limits) for p in paths)
-            for receipt_id, doc_json in zip(ids, docs):
-                result = match_and_save(svc, receipt_id, Document.from_json(doc_json))
-                summary.processed += 1
-                summary.by_state[result.state] = summary.by_state.get(result.state, 0) + 1
+                outcomes = (_read_and_match(job, ctx) for job in jobs)
+            done: list[Outcome] = []
+            for outcome in outcomes:
+                done.append(outcome)
                 if stop and stop.is_set():
                     break
+            _record(svc, done, {r.id: r.source for r in rows if r.id is not None}, summary)
     finally:
         if pool is not None:
             pool.shutdown(cancel_futures=True)
@@ -124,21 +167,25 @@ def process_pending(svc: Services, stop: threading.Event | None = None,
 
 
 def reprocess(svc: Services, reread: bool = False) -> ProcessSummary:
-    """Re-match every stored receipt with the current rules (re-reading blobs if asked)."""
+    """Re-match every stored receipt with the current rules (re-reading blobs if asked).
+    A receipt a clerk assigned keeps the clerk's decision."""
     summary = ProcessSummary()
-    for receipt_id in svc.store.all_ids():
-        row = svc.store.get(receipt_id)
-        if row.document is None or reread:
-            doc = Document.from_json(_read_blob(str(svc.store.blobs.path(row.sha256)),
-                                                svc.settings.limits))
-        else:
-            doc = Document.from_json(row.document)
-        if svc.store.assignments(receipt_id) and row.state == "matched":
-            summary.by_state["assigned"] = summary.by_state.get("assigned", 0) + 1
-            continue
-        result = match_and_save(svc, receipt_id, doc, save_doc=reread or row.document is None)
-        summary.processed += 1
-        summary.by_state[result.state] = summary.by_state.get(result.state, 0) + 1
+    ctx = _context(svc)
+    ids = svc.store.all_ids()
+    for i in range(0, len(ids), 200):
+        rows = svc.store.rows(ids[i:i + 200])
+        assigned = {a.receipt_id for a in svc.store.assignments() if a.receipt_id in ids[i:i + 200]}
+        outcomes = []
+        for row in rows:
+            assert row.id is not None
+            if row.id in assigned and row.state == "matched":
+                summary.by_state["assigned"] = summary.by_state.get("assigned", 0) + 1
+                continue
+            fresh = row.document is None or reread
+            doc = (_read_blob(str(svc.store.blobs.path(row.sha256)), ctx.limits) if fresh
+                   else Document.from_json(row.document or "{}"))
+            outcomes.append(_outcome(ctx, row.id, doc, from_db(row.received_at), keep_doc=fresh))
+        _record(svc, outcomes, {r.id: r.source for r in rows if r.id is not None}, summary)
     return summary
 
 

@@ -96,3 +96,28 @@ def mime_nested(depth: int) -> bytes:
     for i in reversed(range(depth)):
         lines += [b"--b%d--" % i]
     return b"\r\n".join(lines) + b"\r\n"
+
+
+def macro_enabled(docx_bytes: bytes) -> bytes:
+    """The same document declared as macro-enabled (.docm)."""
+    src = zipfile.ZipFile(io.BytesIO(docx_bytes))
+    buf = io.BytesIO()
+    with zipfile.ZipFile(buf, "w") as out:
+        for info in src.infolist():
+            data = src.read(info.filename)
+            if info.filename == "[Content_Types].xml":
+                data = data.replace(b"wordprocessingml.document.main+xml",
+                                    b"ms-word.document.macroEnabled.main+xml")
+            out.writestr(info, data)
+    return buf.getvalue()
+
+
+def encrypted_pdf(text: str) -> bytes:
+    from reportlab.pdfgen import canvas
+
+    buf = io.BytesIO()
+    c = canvas.Canvas(buf, encrypt="mat-khau")
+    c.drawString(50, 800, text)
+    c.showPage()
+    c.save()
+    return buf.getvalue()

@@ -15,7 +15,7 @@ import time
 import pytest
 from daemon_proc import cli_json, start, stop, wait_for
 from servers import DropAfterData, Postgres, SmtpSink
-from test_notify import DIRECTIVES, REMINDERS, UNITS, configure_smtp
+from test_notify import configure_smtp, use_notify_rules
 
 ROUNDS = range(5)
 AT = "2019-06-25T09:00:00+07:00"          # after-1 reminders for units a, b, c are due
@@ -23,13 +23,7 @@ AT = "2019-06-25T09:00:00+07:00"          # after-1 reminders for units a, b, c 
 
 @pytest.fixture
 def np(project):
-    for f in (project.rules / "directives").glob("*.toml"):
-        f.unlink()
-    (project.rules / "matching.toml").unlink()
-    project.write_rule("units.toml", UNITS)
-    project.write_rule("directives/1000.toml", DIRECTIVES)
-    project.write_rule("reminders.toml", REMINDERS)
-    return project
+    return use_notify_rules(project)
 
 
 def message_ids(sink) -> list[str]:

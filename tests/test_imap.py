@@ -132,7 +132,8 @@ def test_kill_9_during_a_500_message_ingest_loses_and_doubles_nothing(project, c
     assert all(r["state"] == "matched" for r in rows)
 
 
-def test_dovecot_restart_mid_fetch_recovers(project, mbox, dovecot):
+@pytest.mark.parametrize("round_", range(5))
+def test_dovecot_restart_mid_fetch_recovers(project, mbox, dovecot, round_):
     mbox.append(0, 150)
     mbox.config(project, poll=1)
     proc = start(project.config, mbox.env)
@@ -145,7 +146,8 @@ def test_dovecot_restart_mid_fetch_recovers(project, mbox, dovecot):
         stop(proc)
 
 
-def test_connection_cut_by_a_proxy_recovers(project, mbox):
+@pytest.mark.parametrize("round_", range(5))
+def test_connection_cut_by_a_proxy_recovers(project, mbox, round_):
     proxy = TcpProxy(mbox.dovecot.port)
     try:
         mbox.append(0, 100)

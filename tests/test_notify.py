@@ -72,15 +72,20 @@ send_at = "08:00"
 """
 
 
-@pytest.fixture
-def notify_project(project, smtp):
+def use_notify_rules(project):
+    """Three units, a report due on a Saturday and one due on a holiday, default reminders."""
     for f in (project.rules / "directives").glob("*.toml"):
         f.unlink()
     (project.rules / "matching.toml").unlink()
     project.write_rule("units.toml", UNITS)
     project.write_rule("directives/1000.toml", DIRECTIVES)
     project.write_rule("reminders.toml", REMINDERS)
-    configure_smtp(project, smtp.port)
+    return project
+
+
+@pytest.fixture
+def notify_project(project, smtp):
+    configure_smtp(use_notify_rules(project), smtp.port)
     return project
 
 

@@ -55,6 +55,13 @@ class Document:
     refs: list[Ref] = field(default_factory=list)
     periods: list[PeriodRef] = field(default_factory=list)
 
+    def add_extracted(self, parts: list[TextPart], problems: list[PartProblem],
+                      legacy: list[str]) -> None:
+        """Take in what reading one attachment produced."""
+        self.parts.extend(parts)
+        self.problems.extend(problems)
+        self.legacy_encodings.extend(e for e in legacy if e not in self.legacy_encodings)
+
     def analyse(self) -> Document:
         self.refs, self.periods = [], []
         for part in self.parts:

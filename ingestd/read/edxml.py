@@ -141,7 +141,5 @@ def read_edxml(raw: bytes, limits: ReadLimits, extract_fn: Any = extract) -> Doc
             doc.problems.append(PartProblem(f"attachment:{name}", "invalid base64"))
             continue
         got = extract_fn(name, data, limits)
-        doc.parts.extend(got.parts)
-        doc.problems.extend(got.problems)
-        doc.legacy_encodings.extend(got.legacy)
+        doc.add_extracted(got.parts, got.problems, got.legacy)
     return doc.analyse()

@@ -175,9 +175,7 @@ def read_email(raw: bytes, limits: ReadLimits, extract_fn: ExtractFn) -> Documen
             doc.problems.append(PartProblem(f"attachment:{name}", "invalid base64"))
             continue
         got = extract_fn(name, data, limits)
-        doc.parts.extend(got.parts)
-        doc.problems.extend(got.problems)
-        doc.legacy_encodings.extend(e for e in got.legacy if e not in doc.legacy_encodings)
+        doc.add_extracted(got.parts, got.problems, got.legacy)
     return doc.analyse()
 
 

@@ -46,6 +46,19 @@ def parse_rid(text: str) -> int:
 
 
 @dataclass(frozen=True)
+class Outcome:
+    """What reading and matching one receipt produced, ready to be saved."""
+
+    receipt_id: int
+    doc: Document | None            # None: keep the stored reading (re-match only)
+    state: str
+    reason: str | None
+    unit: str | None
+    evidence: dict[str, object]
+    matches: list[tuple[str, str | None, float]]
+
+
+@dataclass(frozen=True)
 class Added:
     id: int
     created: bool
@@ -182,29 +195,34 @@ class Store:
     def raw(self, receipt: Receipt) -> bytes:
         return self.blobs.get(receipt.sha256)
 
-    def save_result(self, receipt_id: int, doc: Document | None, state: str,
-                    reason: str | None, unit: str | None, evidence: dict[str, object],
-                    matches: list[tuple[str, str | None, float]]) -> None:
-        """Record what reading and matching found; replaces earlier matches (idempotent)."""
+    def save_results(self, results: list[Outcome]) -> None:
+        """Record what reading and matching found, for a batch, in one transaction; replaces
+        earlier matches (idempotent)."""
         with self.session() as s:
-            row = s.get(Receipt, receipt_id)
-            assert row is not None
-            if doc is not None:
-                row.document = doc.to_json()
-                row.sender = doc.sender or doc.organ_id
-                row.subject = doc.subject[:2000] if doc.subject else None
-                row.own_number = doc.own_number
-                row.message_id = row.message_id or doc.message_id
-                row.read_at = utcnow()
-            row.state, row.reason, row.unit = state, reason, unit
-            row.lease_owner, row.lease_until = None, None
-            row.evidence = json.dumps(evidence, ensure_ascii=False, default=str)
-            s.exec(delete(ReceiptMatch).where(col(ReceiptMatch.receipt_id) == receipt_id))
-            for report, period, conf in matches:
-                s.add(ReceiptMatch(receipt_id=receipt_id, report=report, period=period,
-                                   unit=unit or "", confidence=conf))
-            s.add(row)
+            for o in results:
+                row = s.get(Receipt, o.receipt_id)
+                assert row is not None
+                if o.doc is not None:
+                    row.document = o.doc.to_json()
+                    row.sender = o.doc.sender or o.doc.organ_id
+                    row.subject = o.doc.subject[:2000] if o.doc.subject else None
+                    row.own_number = o.doc.own_number
+                    row.message_id = row.message_id or o.doc.message_id
+                    row.read_at = utcnow()
+                row.state, row.reason, row.unit = o.state, o.reason, o.unit
+                row.lease_owner, row.lease_until = None, None
+                row.evidence = json.dumps(o.evidence, ensure_ascii=False, default=str)
+                s.exec(delete(ReceiptMatch).where(col(ReceiptMatch.receipt_id) == o.receipt_id))
+                for report, period, conf in o.matches:
+                    s.add(ReceiptMatch(receipt_id=o.receipt_id, report=report, period=period,
+                                       unit=o.unit or "", confidence=conf))
+                s.add(row)
             s.commit()
+
+    def rows(self, ids: list[int]) -> list[Receipt]:
+        with self.session() as s:
+            found = {r.id: r for r in s.exec(select(Receipt).where(col(Receipt.id).in_(ids)))}
+        return [found[i] for i in ids if i in found]
 
     def receipts(self, since: datetime | None = None, states: tuple[str, ...] | None = None,
                  limit: int | None = None) -> list[Receipt]:

@@ -7,10 +7,8 @@ them); large ones (bombs, 30 MB) are built at test time by the same builders.
 
 from __future__ import annotations
 
-import io
 import random
 import sys
-import zipfile
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -20,6 +18,8 @@ sys.path[:0] = [str(HERE.parent), str(HERE.parent.parent)]
 
 from hostile import (  # noqa: E402
     BILLION_LAUGHS,
+    encrypted_pdf,
+    macro_enabled,
     mime_nested,
     nested_zip,
     office_with_bomb,
@@ -53,30 +53,6 @@ def report(*attachments: tuple[str, bytes], body: str = CITE, mid: str | None = 
 
 def raw(headers: str, body: bytes = b"") -> bytes:
     return HEAD + headers.encode() + b"\r\n" + body
-
-
-def _encrypted_pdf() -> bytes:
-    from reportlab.pdfgen import canvas
-
-    buf = io.BytesIO()
-    c = canvas.Canvas(buf, encrypt="secret")
-    c.drawString(50, 800, CITE)
-    c.showPage()
-    c.save()
-    return buf.getvalue()
-
-
-def _docm() -> bytes:
-    src = zipfile.ZipFile(io.BytesIO(make_docx([], [CITE])))
-    buf = io.BytesIO()
-    with zipfile.ZipFile(buf, "w") as out:
-        for info in src.infolist():
-            data = src.read(info.filename)
-            if info.filename == "[Content_Types].xml":
-                data = data.replace(b"wordprocessingml.document.main+xml",
-                                    b"ms-word.document.macroEnabled.main+xml")
-            out.writestr(info, data)
-    return buf.getvalue()
 
 
 def _many_parts(n: int) -> bytes:
@@ -143,7 +119,7 @@ CASES: list[Case] = [
     Case("nested-zips", lambda: report(("hoso.zip", nested_zip(20))), ("matched",), "nested more than"),
     Case("zip-dotdot-paths", lambda: report(("hoso.zip", make_zip({"../../../etc/cron.d/x.txt": CITE.encode(),
                                                                     "/abs/path.txt": b"x"}))), ("matched",)),
-    Case("encrypted-pdf", lambda: report(("bc.pdf", _encrypted_pdf())), ("matched",), "encrypted PDF"),
+    Case("encrypted-pdf", lambda: report(("bc.pdf", encrypted_pdf(CITE))), ("matched",), "encrypted PDF"),
     Case("pdf-busy-loop", lambda: report(("bc.pdf", pdf_with_stream(b"0 0 m 1 1 l S\n" * 6_000_000, flate=True))),
          ("matched",), "reading stopped", large=True),
     Case("pdf-decompression-bomb", lambda: report(("bc.pdf", pdf_with_stream(b"", flate=False).replace(
@@ -158,7 +134,7 @@ CASES: list[Case] = [
          ("matched",)),
     Case("xlsx-entity-bomb", lambda: report(("b.xlsx", office_with_bomb(make_xlsx([["a"]]), "xl/worksheets/sheet1.xml"))),
          ("matched",), "cannot read xlsx"),
-    Case("macro-document", lambda: report(("bc.docm", _docm())), ("matched",), "macro-enabled"),
+    Case("macro-document", lambda: report(("bc.docm", macro_enabled(make_docx([], [CITE])))), ("matched",), "macro-enabled"),
     Case("corrupt-docx", lambda: report(("bc.docx", make_docx([], [CITE])[:3000])), ("matched",), "docx"),
     Case("corrupt-xlsx", lambda: report(("b.xlsx", make_xlsx([[CITE]])[:2000])), ("matched",), "xlsx"),
     Case("unknown-attachment", lambda: report(("data.bin", random.Random(3).randbytes(5000))), ("matched",),
