@@ -31,6 +31,7 @@ from ingestd.store.db import from_db
 from ingestd.store.repo import Outcome, rid
 
 log = structlog.get_logger("ingestd.pipeline")
+RECYCLE_BATCHES = 4
 
 
 @dataclass
@@ -139,11 +140,16 @@ def process_pending(svc: Services, stop: threading.Event | None = None,
     ctx = _context(svc)
     owner = f"{socket.gethostname()}:{os.getpid()}"
     pool = None
+    batches = 0
     try:
         while not (stop and stop.is_set()):
             ids = svc.store.claim_pending(owner, batch)
             if not ids:
                 break
+            batches += 1
+            if pool is not None and batches % RECYCLE_BATCHES == 0:
+                pool.shutdown()            # fresh workers: memory stays flat over a long backlog
+                pool = None
             rows = svc.store.rows(ids)
             jobs = [(r.id, str(svc.store.blobs.path(r.sha256)), from_db(r.received_at))
                     for r in rows if r.id is not None]

@@ -8,7 +8,6 @@ import sys
 from ingestd.cli.main import command
 from ingestd.cli.output import write
 from ingestd.config import Settings
-from ingestd.errors import ConfigError
 from ingestd.pipeline import ingest, process_pending, reprocess
 from ingestd.rules import load_rules
 from ingestd.services import open_services
@@ -90,5 +89,3 @@ def reprocess_cmd(args: argparse.Namespace, settings: Settings) -> int:
     write(f"Đã đối chiếu lại {result.processed + pending.processed} thư: {states or '0'}.")
     return 0
 
-
-__all__ = ["ConfigError", "check", "import_", "reprocess_cmd"]

@@ -207,5 +207,3 @@ def _assign(args: argparse.Namespace, svc: Services) -> int:
         write(f"Đã gán {rid(r.id or 0)} cho {args.unit}: {report_id} {period or ''}".rstrip())
     return 0
 
-
-__all__ = ["NotFoundError", "assign", "explain", "receipts", "unmatched"]

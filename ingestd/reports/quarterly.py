@@ -10,7 +10,6 @@ import io
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
-from ingestd.calendar import weekday_vi  # noqa: F401 - kept for templates that want it
 from ingestd.notify.render import date_vi, period_vi
 from ingestd.read.vntext import nfc
 from ingestd.reports.compliance import Compliance, UnitCompliance, compliance, did_not, did_well
@@ -101,7 +100,7 @@ def chart_png(c: Compliance) -> bytes:
 
 def _range_vi(c: Compliance) -> str:
     if c.label and c.label[5:6] == "Q":
-        return period_vi(c.label).replace("quý", "quý", 1)
+        return period_vi(c.label)
     return f"từ {date_vi(c.start)} đến {date_vi(c.end)}"
 
 
