@@ -207,3 +207,14 @@ def test_base64_garbage_attachment_is_recorded():
     assert keys(doc) == ["760/UBND-TH"]
     assert any(p.location == "attachment:x.pdf" for p in doc.problems)
     assert base64  # the module is used by the hostile tests too
+
+
+def test_legacy_doc_is_read_with_antiword():
+    """A Word 97 file (made once with LibreOffice, committed): antiword turns it into text."""
+    from pathlib import Path
+
+    data = (Path(__file__).parent / "corpus" / "legacy" / "bao-cao.doc").read_bytes()
+    doc = read(Mail("ubndtamduong@laichau.gov.vn", "Báo cáo", "",
+                    attachments=[("bao-cao.doc", data)]).build())
+    assert keys(doc) == ["760/UBND-TH"] and doc.own_number == "45/BC-UBND"
+    assert not doc.problems or all("legacy" not in p.reason for p in doc.problems)
