@@ -134,6 +134,7 @@ def read_edxml(raw: bytes, limits: ReadLimits, extract_fn: Any = extract) -> Doc
     for att in _children(root, "Attachment"):
         name = _text(att, "AttachmentName") or _text(att, "ContentId") or "attachment"
         doc.attachments.append(name)
+        doc.parts.append(TextPart(f"attachment-name:{name}", name))
         payload = _text(att, "ContentTransferEncoded") or ""
         try:
             data = base64.b64decode("".join(payload.split()), validate=True)

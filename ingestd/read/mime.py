@@ -11,6 +11,8 @@ from __future__ import annotations
 import base64
 import binascii
 import email
+import email.errors
+import email.header
 import email.policy
 import re
 from collections.abc import Callable
@@ -132,6 +134,40 @@ def _walk_bodies(msg: Message, limits: ReadLimits, doc: Document) -> None:
             doc.parts.append(TextPart(where, text[:limits.max_text_chars]))
 
 
+# mail-parser keeps base64 copies of every attachment: above this size the standard library's
+# parser alone reads the message (a 31 MB attachment cost ~560 MB through mail-parser).
+STDLIB_ABOVE_BYTES = 8 * 1024 * 1024
+
+
+class _TooBigForMailParser(Exception):
+    pass
+
+
+def _stdlib_attachments(msg: Message) -> list[dict[str, object]]:
+    """Attachments from the stdlib tree: like mail-parser's, with the bytes under "data"."""
+    out: list[dict[str, object]] = []
+    for part in msg.walk():
+        if part.is_multipart():
+            continue
+        filename = part.get_filename()
+        if not filename and part.get_content_disposition() != "attachment":
+            continue
+        try:
+            data = part.get_payload(decode=True) or b""
+        except (ValueError, binascii.Error, AssertionError):
+            data = b""
+        out.append({"filename": _decoded_value(filename or "attachment"), "data": data})
+    return out
+
+
+def _decoded_value(value: str) -> str:
+    try:
+        return "".join(c.decode(cs or "utf-8", "replace") if isinstance(c, bytes) else c
+                       for c, cs in email.header.decode_header(value))
+    except (ValueError, LookupError, email.errors.HeaderParseError):
+        return value
+
+
 def read_email(raw: bytes, limits: ReadLimits, extract_fn: ExtractFn) -> Document:
     doc = Document(kind="email")
     if len(raw) > limits.max_message_bytes:
@@ -139,17 +175,21 @@ def read_email(raw: bytes, limits: ReadLimits, extract_fn: ExtractFn) -> Documen
                                         f"limit of {limits.max_message_bytes}; headers only"))
         head = raw.split(b"\r\n\r\n", 1)[0].split(b"\n\n", 1)[0]
         raw = head[: 1024 * 1024] + b"\r\n\r\n"
+    msg: Message
     try:
+        if len(raw) > STDLIB_ABOVE_BYTES:
+            raise _TooBigForMailParser
         mp = mailparser.parse_from_bytes(raw)
-        msg: Message = mp.message
+        msg = mp.message
         attachments = mp.attachments
         defects = sorted(mp.defects_categories)
         subject = mp.subject
     except Exception as exc:  # noqa: BLE001 - mail-parser failed; fall back to the stdlib
-        doc.problems.append(PartProblem("mime", f"mail-parser failed ({type(exc).__name__}); "
-                                        "read with the standard parser", blocking=False))
+        if not isinstance(exc, _TooBigForMailParser):
+            doc.problems.append(PartProblem("mime", f"mail-parser failed ({type(exc).__name__}); "
+                                            "read with the standard parser", blocking=False))
         msg = email.message_from_bytes(raw, policy=email.policy.compat32)
-        attachments, defects, subject = [], [], msg.get("Subject", "")
+        attachments, defects, subject = _stdlib_attachments(msg), [], msg.get("Subject", "")
     if defects:
         doc.problems.append(PartProblem("mime", "MIME defects: " + ", ".join(defects),
                                         blocking=False))
@@ -170,7 +210,8 @@ def read_email(raw: bytes, limits: ReadLimits, extract_fn: ExtractFn) -> Documen
         doc.parts.append(TextPart(f"attachment-name:{name}", name))
         payload = att.get("payload") or ""
         try:
-            data = base64.b64decode(payload) if att.get("binary") else payload.encode("utf-8")
+            data = att["data"] if "data" in att else (
+                base64.b64decode(payload) if att.get("binary") else payload.encode("utf-8"))
         except (binascii.Error, ValueError):
             doc.problems.append(PartProblem(f"attachment:{name}", "invalid base64"))
             continue

@@ -17,15 +17,14 @@ HERE = Path(__file__).resolve().parent
 sys.path[:0] = [str(HERE), str(HERE.parent), str(HERE.parent.parent)]
 
 
-def one(name: str) -> dict[str, object]:
+def one(name: str, path: str) -> dict[str, object]:
+    """Process one case whose raw bytes the parent built (building is not measured)."""
     from conftest import Project
-    from make_hostile import CASES
 
     from ingestd.pipeline import process_pending
     from ingestd.store.db import utcnow
 
-    case = next(c for c in CASES if c.name == name)
-    raw = case.build()
+    raw = Path(path).read_bytes()
     svc = Project(Path(tempfile.mkdtemp())).services()
     t0 = time.monotonic()
     added = svc.store.add_raw("import", raw, utcnow(), name)
@@ -38,15 +37,18 @@ def one(name: str) -> dict[str, object]:
 
 
 def main() -> None:
-    if len(sys.argv) > 2 and sys.argv[1] == "--case":
-        print(json.dumps(one(sys.argv[2])))
+    if len(sys.argv) > 3 and sys.argv[1] == "--case":
+        print(json.dumps(one(sys.argv[2], sys.argv[3])))
         return
     from make_hostile import CASES
 
     rows = []
     for case in CASES:
-        out = subprocess.run([sys.executable, __file__, "--case", case.name], capture_output=True,
-                             text=True, timeout=300, check=True)
+        with tempfile.NamedTemporaryFile(suffix=".eml") as fh:
+            fh.write(case.build())
+            fh.flush()
+            out = subprocess.run([sys.executable, __file__, "--case", case.name, fh.name],
+                                 capture_output=True, text=True, timeout=300, check=True)
         rows.append(json.loads(out.stdout.strip().splitlines()[-1]))
         r = rows[-1]
         print(f"{r['case']:<28} {r['state']:<8} {r['seconds']:>7} s {r['rss_mb']:>7} MB "
