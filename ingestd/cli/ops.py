@@ -58,9 +58,7 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
 def health(args: argparse.Namespace, settings: Settings) -> int:
     svc = open_services(settings, rules_required=False)
     try:
-        from datetime import datetime
-        now = datetime.now(settings.timezone)
-        sources = source_health(svc, now)
+        sources = source_health(svc)
         states = svc.store.count_by_state()
         outbox = OutboxRepo(svc.store).counts()
     finally:
@@ -75,7 +73,8 @@ def health(args: argparse.Namespace, settings: Settings) -> int:
                     [[s["source"], s["last_ok"] or "chưa lần nào",
                       "KHÔNG NHẬN ĐƯỢC THƯ" if s["stale"] else "bình thường",
                       s["last_error"] or ""] for s in sources]))
-        write(f"\nChờ đọc: {data['backlog']} · chờ xem xét: {data['review']} · hộp thư đi: "
-              + ", ".join(f"{k} {v}" for k, v in sorted(outbox.items())) if outbox else
-              f"\nChờ đọc: {data['backlog']} · chờ xem xét: {data['review']}")
+        line = f"\nChờ đọc: {data['backlog']} · chờ xem xét: {data['review']}"
+        if outbox:
+            line += " · hộp thư đi: " + ", ".join(f"{k} {v}" for k, v in sorted(outbox.items()))
+        write(line)
     return 1 if any(s["stale"] for s in sources) else 0

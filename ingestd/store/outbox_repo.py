@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from sqlalchemy import or_, update
+from sqlalchemy import func, or_, update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import col, select
 
@@ -103,7 +103,5 @@ class OutboxRepo:
             return list(s.exec(q))
 
     def counts(self) -> dict[str, int]:
-        out: dict[str, int] = {}
-        for row in self.rows():
-            out[row.state] = out.get(row.state, 0) + 1
-        return out
+        with self.store.session() as s:
+            return dict(s.exec(select(Outbox.state, func.count()).group_by(Outbox.state)).all())
