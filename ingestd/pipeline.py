@@ -11,8 +11,9 @@ import multiprocessing as mp
 import os
 import socket
 import threading
+from collections import deque
 from collections.abc import Callable, Iterable
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import Future, ProcessPoolExecutor
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -28,10 +29,11 @@ from ingestd.rules.model import Rulebook
 from ingestd.services import Services
 from ingestd.sources.files import Broken, Incoming
 from ingestd.store.db import from_db
+from ingestd.store.models import Receipt
 from ingestd.store.repo import Outcome, rid
 
 log = structlog.get_logger("ingestd.pipeline")
-RECYCLE_BATCHES = 4
+RECYCLE_BATCHES = 4             # fresh reader processes every 4 batches (flat memory)
 
 
 @dataclass
@@ -134,38 +136,52 @@ class ProcessSummary:
 
 def process_pending(svc: Services, stop: threading.Event | None = None,
                     batch: int = 64) -> ProcessSummary:
-    """Read and match every receipt in state ``new``: workers read and match, this process
-    saves each batch in one transaction."""
+    """Read and match every receipt in state ``new``. Workers read and match; this process
+    claims the next batch while they work and saves each finished batch in one transaction,
+    so the workers are not left idle at batch boundaries."""
     summary = ProcessSummary()
     ctx = _context(svc)
     owner = f"{socket.gethostname()}:{os.getpid()}"
-    pool = None
-    batches = 0
+    parallel = svc.settings.workers > 1
+    pool: ProcessPoolExecutor | None = None
+    inflight: deque[tuple[list[Receipt], list[Future[Outcome] | Outcome]]] = deque()
+    batches, exhausted = 0, False
     try:
-        while not (stop and stop.is_set()):
-            ids = svc.store.claim_pending(owner, batch)
-            if not ids:
+        while True:
+            stopping = bool(stop and stop.is_set())
+            recycle_due = pool is not None and batches >= RECYCLE_BATCHES
+            if not stopping and not exhausted and len(inflight) < 2 and not recycle_due:
+                ids = svc.store.claim_pending(owner, batch)
+                if ids:
+                    rows = svc.store.rows(ids)
+                    jobs = [(r.id, str(svc.store.blobs.path(r.sha256)), from_db(r.received_at))
+                            for r in rows if r.id is not None]
+                    if parallel and pool is None:
+                        pool = ProcessPoolExecutor(svc.settings.workers, mp_context=mp.get_context(
+                            "fork"), initializer=_init_worker, initargs=(ctx,))
+                    work: list[Future[Outcome] | Outcome] = (
+                        [pool.submit(_read_and_match, job) for job in jobs] if pool is not None
+                        else [_read_and_match(job, ctx) for job in jobs])
+                    inflight.append((rows, work))
+                    batches += 1
+                    continue
+                exhausted = True
+            if not inflight:
                 break
-            batches += 1
-            if pool is not None and batches % RECYCLE_BATCHES == 0:
-                pool.shutdown()            # fresh workers: memory stays flat over a long backlog
-                pool = None
-            rows = svc.store.rows(ids)
-            jobs = [(r.id, str(svc.store.blobs.path(r.sha256)), from_db(r.received_at))
-                    for r in rows if r.id is not None]
-            if svc.settings.workers > 1 and len(jobs) > 1:
-                if pool is None:
-                    pool = ProcessPoolExecutor(svc.settings.workers, mp_context=mp.get_context(
-                        "fork"), initializer=_init_worker, initargs=(ctx,))
-                outcomes = pool.map(_read_and_match, jobs)
-            else:
-                outcomes = (_read_and_match(job, ctx) for job in jobs)
-            done: list[Outcome] = []
-            for outcome in outcomes:
-                done.append(outcome)
-                if stop and stop.is_set():
-                    break
+            rows, work = inflight.popleft()
+            done = []
+            for item in work:
+                if isinstance(item, Future):
+                    if stopping and not item.done():
+                        item.cancel()          # its lease lapses; the next run takes it up
+                        continue
+                    done.append(item.result())
+                else:
+                    done.append(item)
             _record(svc, done, {r.id: r.source for r in rows if r.id is not None}, summary)
+            if pool is not None and not inflight and batches >= RECYCLE_BATCHES:
+                pool.shutdown()                # fresh workers: memory stays flat over a backlog
+                pool, batches = None, 0
     finally:
         if pool is not None:
             pool.shutdown(cancel_futures=True)

@@ -13,6 +13,8 @@ def counts(status: dict, report: str) -> tuple[int, int, int, int]:
 
 
 def test_seed_story_numbers(project, cli, sample_dir):
+    # two reader processes, as in production: exercises the pool and the batch overlap
+    project.config.write_text(project.config.read_text().replace("workers = 1", "workers = 2"))
     code, out, err = cli(project, "import", str(sample_dir / "Maildir"), str(sample_dir / "gateway"))
     assert code == 0, err
     status = cli.json(project, "status", "--at", AT)
