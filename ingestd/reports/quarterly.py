@@ -286,7 +286,10 @@ def quarterly_job(svc: Services, at: datetime, transport=None) -> str | None:  #
         send_outbox(svc, at, transport, kinds=("report",))
         return None
     start = date(prev_end.year, prev_end.month - 2, 1)
-    files = render(svc, build(svc, start, prev_end, label, at), at)
+    c = build(svc, start, prev_end, label, at)
+    if not c.reports:
+        return None                     # nothing was due that quarter: nothing to report
+    files = render(svc, c, at)
     subject = f"Báo cáo kết quả thực hiện chế độ thông tin, báo cáo {period_vi(label)}"
     text = (f"Kính gửi: Lãnh đạo Văn phòng\n\nVăn phòng (bộ phận tổng hợp) gửi kèm dự thảo báo cáo "
             f"kết quả thực hiện chế độ thông tin, báo cáo {period_vi(label)} và bảng điểm của các "
