@@ -11,13 +11,12 @@ from __future__ import annotations
 import argparse
 import io
 import json
-import statistics
 import sys
-import time
 from pathlib import Path
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+sys.path[:0] = [str(Path(__file__).resolve().parent.parent), str(Path(__file__).resolve().parent)]
 
+from common import timed  # noqa: E402
 from pdfminer.high_level import extract_text  # noqa: E402
 
 from ingestd.testing import make_pdf  # noqa: E402
@@ -33,13 +32,6 @@ def report_pdf(pages: int) -> bytes:
     return make_pdf([first + body] + [body] * (pages - 1))
 
 
-def timed(fn, repeat: int) -> float:
-    runs = []
-    for _ in range(repeat):
-        t0 = time.perf_counter()
-        fn()
-        runs.append(time.perf_counter() - t0)
-    return statistics.median(runs)
 
 
 def main() -> None:

@@ -13,17 +13,16 @@ from __future__ import annotations
 import argparse
 import json
 import random
-import statistics
 import sys
 import tempfile
 import textwrap
-import time
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
-sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+sys.path[:0] = [str(Path(__file__).resolve().parent.parent), str(Path(__file__).resolve().parent)]
 
+from common import timed  # noqa: E402
 from sqlalchemy import insert  # noqa: E402
 
 from ingestd.config import load_settings  # noqa: E402
@@ -86,13 +85,6 @@ def fill(svc, n: int, seed: int = 1) -> None:  # type: ignore[no-untyped-def]
             conn.execute(insert(ReceiptMatch), matches[k:k + 5000])
 
 
-def timed(fn, repeat: int = 3) -> float:  # type: ignore[no-untyped-def]
-    runs = []
-    for _ in range(repeat):
-        t0 = time.perf_counter()
-        fn()
-        runs.append(time.perf_counter() - t0)
-    return statistics.median(runs)
 
 
 def measure(n: int) -> dict[str, float]:
@@ -101,8 +93,8 @@ def measure(n: int) -> dict[str, float]:
         try:
             fill(svc, n)
             at = datetime(2020, 1, 20, 9, tzinfo=TZ)
-            status = timed(lambda: as_json(compute(svc, at), at, svc))
-            digest = timed(lambda: build_digest(svc, at))
+            status = timed(lambda: as_json(compute(svc, at), at, svc), 3)
+            digest = timed(lambda: build_digest(svc, at), 3)
             cells = sum(len(s.cells) for s in compute(svc, at))
         finally:
             svc.close()

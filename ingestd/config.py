@@ -180,7 +180,7 @@ def _security(t: Table, host: str | None) -> str:
 def load_settings(path: Path | None = None) -> Settings:
     """Read and validate config.toml. Raises ``ConfigError`` listing every problem."""
     path = (path or default_config_path()).resolve()
-    tf = TomlFile.load(path, display=_display(path))
+    tf = TomlFile.load(path)
     if tf.data is None:
         raise ConfigError(tf.problems)
     base = path.parent
@@ -319,12 +319,6 @@ def load_settings(path: Path | None = None) -> Settings:
             "from_address", str, "Văn phòng UBND tỉnh <vanthu@localhost>"),
         workers=max(1, top.get("workers", int, min(4, os.cpu_count() or 1))))
 
-
-def _display(path: Path) -> str:
-    try:
-        return str(path.relative_to(Path.cwd()))
-    except ValueError:
-        return str(path)
 
 
 def _resolve_sqlite(url: str, base: Path) -> str:

@@ -20,14 +20,13 @@ from sqlalchemy.exc import SQLAlchemyError
 
 from ingestd import sdnotify
 from ingestd.config import Settings, load_settings
-from ingestd.daemon_health import source_keys
+from ingestd.daemon_health import source_health, source_keys
 from ingestd.errors import IngestdError
 from ingestd.pipeline import process_pending
 from ingestd.rules import load_rules
 from ingestd.services import Services, open_services
 from ingestd.sources.imap import ImapWatcher, poll_account
 from ingestd.sources.local import poll_gateway, poll_maildir
-from ingestd.store.db import from_db, utcnow
 
 log = structlog.get_logger("ingestd.daemon")
 
@@ -127,21 +126,13 @@ class Daemon:
             return []
 
     def _heartbeat(self) -> list[str]:
-        stale = []
-        limit = timedelta(minutes=self.settings.heartbeat_minutes)
-        states = {s.key: s for s in self.svc.store.source_states()}
-        now = utcnow()
-        for key in source_keys(self.settings):
-            st = states.get(key)
-            last = from_db(st.last_ok_at) if st and st.last_ok_at else None
-            if last is None or now - last > limit:
-                stale.append(key)
-                log.error("source has had no successful poll", source=key,
-                          last_ok=last.isoformat() if last else None,
-                          minutes=self.settings.heartbeat_minutes,
-                          last_error=st.last_error if st else None)
+        stale = [s for s in source_health(self.svc) if s["stale"]]
+        for s in stale:
+            log.error("source has had no successful poll", source=s["source"],
+                      last_ok=s["last_ok"], minutes=self.settings.heartbeat_minutes,
+                      last_error=s["last_error"])
         sdnotify.notify("WATCHDOG=1")
-        return stale
+        return [s["source"] for s in stale]
 
     def reload(self) -> bool:
         """Reload config and rules; on any problem keep what runs and say why."""

@@ -9,7 +9,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from ingestd.calendar import Period, WorkCalendar, days_late, deadline, parse_period, periods
+from ingestd.calendar import Period, WorkCalendar, days_late, deadline, periods
 from ingestd.rules.model import Report, Rulebook
 
 ON_TIME, LATE, MISSING, PENDING, EXEMPT = "on_time", "late", "missing", "pending", "exempt"
@@ -118,7 +118,3 @@ def _cell(unit: str, receipts: list[Counted], exempt_reason: str | None, due: da
     return Cell(unit, LATE if first.received_at > due else ON_TIME, first.received_at, late,
                 first.receipt, len(distinct) - 1)
 
-
-def period_window(label: str) -> Period | None:
-    parsed = parse_period(label)
-    return parsed[1] if parsed else None

@@ -8,8 +8,6 @@ Reading runs in a pool of worker processes (one per core by default): it is the 
 from __future__ import annotations
 
 import multiprocessing as mp
-import os
-import socket
 import threading
 from collections import deque
 from collections.abc import Callable, Iterable
@@ -22,7 +20,7 @@ import structlog
 
 from ingestd.calendar import WorkCalendar
 from ingestd.config import ReadLimits
-from ingestd.match import FAILED, match
+from ingestd.match import match
 from ingestd.read import read_message
 from ingestd.read.document import Document, PartProblem
 from ingestd.rules.model import Rulebook
@@ -30,7 +28,7 @@ from ingestd.services import Services
 from ingestd.sources.files import Broken, Incoming
 from ingestd.store.db import from_db
 from ingestd.store.models import Receipt
-from ingestd.store.repo import Outcome, rid
+from ingestd.store.repo import Outcome, owner_id, rid
 
 log = structlog.get_logger("ingestd.pipeline")
 RECYCLE_BATCHES = 4             # fresh reader processes every 4 batches (flat memory)
@@ -41,7 +39,6 @@ class IngestSummary:
     new: int = 0
     already: int = 0
     failed: list[tuple[str, str]] = field(default_factory=list)
-    new_ids: list[int] = field(default_factory=list)
 
 
 def ingest(svc: Services, source: str, items: Iterable[Incoming | Broken],
@@ -61,7 +58,6 @@ def ingest(svc: Services, source: str, items: Iterable[Incoming | Broken],
                 continue
             if added.created:
                 summary.new += 1
-                summary.new_ids.append(added.id)
                 log.info("stored", receipt=rid(added.id), source=source, ref=item.ref)
             else:
                 summary.already += 1
@@ -141,7 +137,7 @@ def process_pending(svc: Services, stop: threading.Event | None = None,
     so the workers are not left idle at batch boundaries."""
     summary = ProcessSummary()
     ctx = _context(svc)
-    owner = f"{socket.gethostname()}:{os.getpid()}"
+    owner = owner_id()
     parallel = svc.settings.workers > 1
     pool: ProcessPoolExecutor | None = None
     inflight: deque[tuple[list[Receipt], list[Future[Outcome] | Outcome]]] = deque()
@@ -194,21 +190,22 @@ def reprocess(svc: Services, reread: bool = False) -> ProcessSummary:
     summary = ProcessSummary()
     ctx = _context(svc)
     ids = svc.store.all_ids()
+    assigned = {a.receipt_id for a in svc.store.assignments() if not a.exempt}
     for i in range(0, len(ids), 200):
         rows = svc.store.rows(ids[i:i + 200])
-        assigned = {a.receipt_id for a in svc.store.assignments() if a.receipt_id in ids[i:i + 200]}
         outcomes = []
         for row in rows:
             assert row.id is not None
             if row.id in assigned and row.state == "matched":
                 summary.by_state["assigned"] = summary.by_state.get("assigned", 0) + 1
                 continue
-            fresh = row.document is None or reread
-            doc = (_read_blob(str(svc.store.blobs.path(row.sha256)), ctx.limits) if fresh
-                   else Document.from_json(row.document or "{}"))
+            if row.document is None or reread:
+                fresh, doc = True, _read_blob(str(svc.store.blobs.path(row.sha256)), ctx.limits)
+            else:
+                fresh, doc = False, Document.from_json(row.document)
             outcomes.append(_outcome(ctx, row.id, doc, from_db(row.received_at), keep_doc=fresh))
         _record(svc, outcomes, {r.id: r.source for r in rows if r.id is not None}, summary)
     return summary
 
 
-__all__ = ["FAILED", "IngestSummary", "ingest", "process_pending", "reprocess"]
+__all__ = ["IngestSummary", "ingest", "process_pending", "reprocess"]

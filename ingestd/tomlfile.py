@@ -41,7 +41,7 @@ class TomlFile:
 
     @classmethod
     def load(cls, path: Path, display: str | None = None) -> TomlFile:
-        display = display or str(path)
+        display = display or display_path(path)
         try:
             text = path.read_text(encoding="utf-8")
         except UnicodeDecodeError as exc:
@@ -111,6 +111,14 @@ class TomlFile:
 
     def problem(self, path: Path_, message: str, hint: str = "", value: Any = None) -> None:
         self.problems.append(Problem(self.display, self.line_of(path, value), message, hint))
+
+
+def display_path(path: Path) -> str:
+    """A path as the user typed it around here: relative to the working folder when inside it."""
+    try:
+        return str(path.relative_to(Path.cwd()))
+    except ValueError:
+        return str(path)
 
 
 # -- typed access with validation -------------------------------------------------------------

@@ -77,13 +77,12 @@ def receipts(args: argparse.Namespace, settings: Settings) -> int:
 def unmatched(args: argparse.Namespace, settings: Settings) -> int:
     svc = open_services(settings, rules_required=False)
     try:
-        rows = _rows(svc, svc.store.receipts(states=REVIEW_STATES))
-        docs = {r.id: r for r in svc.store.receipts(states=REVIEW_STATES)}
+        queue = svc.store.receipts(states=REVIEW_STATES)
+        rows = _rows(svc, queue)
     finally:
         svc.close()
-    for d in rows:
-        ev = json.loads(docs[parse_rid(d["id"])].evidence or "{}")
-        d["suggested_unit"] = ev.get("suggested_unit")
+    for d, r in zip(rows, queue):
+        d["suggested_unit"] = json.loads(r.evidence or "{}").get("suggested_unit")
     if args.format == "json":
         write(to_json(rows))
     elif not rows:

@@ -13,8 +13,6 @@ dropped as stale (the unit reported meanwhile, or the step's window passed) or f
 from __future__ import annotations
 
 import email.policy
-import os
-import socket
 from datetime import datetime, timedelta
 from email.utils import parseaddr
 
@@ -32,18 +30,11 @@ from ingestd.statusview import compute
 from ingestd.store.db import from_db, to_db, utcnow
 from ingestd.store.models import Outbox
 from ingestd.store.outbox_repo import OutboxRepo
+from ingestd.store.repo import owner_id
 
 log = structlog.get_logger("ingestd.notify")
 SMTP_POLICY = email.policy.SMTP     # CRLF line ends: smtplib sends bytes as they are
 MAX_ATTEMPTS = 12
-
-
-def owner_id() -> str:
-    return f"{socket.gethostname()}:{os.getpid()}"
-
-
-def _from(svc: Services) -> str:
-    return svc.settings.from_address
 
 
 def plan_reminders(svc: Services, at: datetime) -> list[tuple[Reminder, str]]:
@@ -66,25 +57,33 @@ def _context(svc: Services, r: Reminder, subject: str) -> dict[str, object]:
     return {"unit": book.units[r.unit], "report": report, "directive": book.directive_of(report),
             "period": r.period, "due": r.due.astimezone(svc.settings.timezone),
             "overdue": r.overdue, "days_late": r.days_late,
-            "reply_to": parseaddr(_from(svc))[1] or "vanthu", "key": r.key, "subject": subject}
+            "reply_to": parseaddr(svc.settings.from_address)[1] or "vanthu", "key": r.key, "subject": subject}
+
+
+def enqueue_mail(svc: Services, key: str, kind: str, to: list[str], cc: list[str], subject: str,
+                 text: str, html: str | None, at: datetime,
+                 attachments: list[tuple[str, bytes, str]] | None = None,
+                 **meta: object) -> bool:
+    """Build a message with a Message-ID derived from ``key`` and queue it once; False when the
+    key was queued before. ``meta``: report, period, unit, step, stale_at of a reminder."""
+    sender = svc.settings.from_address
+    mid = message_id_for(key, sender)
+    msg = build(sender, to, cc, subject, text, html, mid, at, attachments)
+    return OutboxRepo(svc.store).enqueue(Outbox(
+        key=key, kind=kind, message_id=mid, recipients=", ".join(to + cc), subject=subject,
+        raw=msg.as_bytes(policy=SMTP_POLICY), next_attempt_at=to_db(at), created_at=utcnow(),
+        **meta))
 
 
 def queue_reminders(svc: Services, at: datetime) -> int:
     env = environment(svc.settings.rules_dir)
-    repo = OutboxRepo(svc.store)
     queued = 0
-    for r, subject in plan_reminders(svc, at):
-        if repo.exists(r.key):
-            continue
+    for r, subject in plan_reminders(svc, at):      # keys queued before are left out there
         ctx = _context(svc, r, subject)
-        mid = message_id_for(r.key, _from(svc))
-        msg = build(_from(svc), list(r.to), list(r.cc), subject, render(env, "reminder.txt", **ctx),
-                    render(env, "reminder.html", **ctx), mid, at)
-        if repo.enqueue(Outbox(key=r.key, kind="reminder", message_id=mid,
-                               recipients=", ".join(r.to + r.cc), subject=subject,
-                               raw=msg.as_bytes(policy=SMTP_POLICY), next_attempt_at=to_db(at),
-                               created_at=utcnow(), report=r.report, period=r.period,
-                               unit=r.unit, step=r.step, stale_at=to_db(r.stale_at))):
+        if enqueue_mail(svc, r.key, "reminder", list(r.to), list(r.cc), subject,
+                        render(env, "reminder.txt", **ctx), render(env, "reminder.html", **ctx),
+                        at, report=r.report, period=r.period, unit=r.unit, step=r.step,
+                        stale_at=to_db(r.stale_at)):
             queued += 1
     return queued
 
@@ -117,7 +116,7 @@ def send_outbox(svc: Services, at: datetime, transport: Transport | None = None,
                 repo.drop(row.id, owner, "stale: the step's window has passed")
                 log.info("reminder dropped: window passed", key=row.key)
                 continue
-        sender = _from(svc)
+        sender = svc.settings.from_address
         try:
             transport.send(row.raw, sender, [a.strip() for a in row.recipients.split(",")
                                              if a.strip()], row.key)
@@ -166,12 +165,7 @@ def run_digest(svc: Services, at: datetime, force: bool = False,
         send_outbox(svc, at, transport, kinds=("digest",))
         return False
     d = build_digest(svc, at)
-    mid = message_id_for(key, _from(svc))
-    msg = build(_from(svc), recipients, [], d.subject, d.text, d.html, mid, at)
-    queued = repo.enqueue(Outbox(key=key, kind="digest", message_id=mid,
-                                 recipients=", ".join(recipients), subject=d.subject,
-                                 raw=msg.as_bytes(policy=SMTP_POLICY), next_attempt_at=to_db(at),
-                                 created_at=utcnow()))
+    queued = enqueue_mail(svc, key, "digest", recipients, [], d.subject, d.text, d.html, at)
     send_outbox(svc, at, transport, kinds=("digest",))
     return queued
 

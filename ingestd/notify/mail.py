@@ -5,9 +5,8 @@ from __future__ import annotations
 
 import hashlib
 from datetime import datetime
-from email.headerregistry import Address
 from email.message import EmailMessage
-from email.utils import format_datetime, getaddresses, parseaddr
+from email.utils import format_datetime, parseaddr
 
 from ingestd.errors import DeliveryError
 
@@ -44,10 +43,3 @@ def build(from_addr: str, to: list[str], cc: list[str], subject: str, text: str,
         msg.add_attachment(data, maintype=maintype, subtype=subtype, filename=name)
     return msg
 
-
-def recipients(msg: EmailMessage) -> list[str]:
-    pairs = getaddresses(msg.get_all("To", []) + msg.get_all("Cc", []) + msg.get_all("Bcc", []))
-    return [a for _, a in pairs if a]
-
-
-__all__ = ["Address", "build", "message_id_for", "recipients", "safe_header"]

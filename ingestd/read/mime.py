@@ -139,10 +139,6 @@ def _walk_bodies(msg: Message, limits: ReadLimits, doc: Document) -> None:
 STDLIB_ABOVE_BYTES = 8 * 1024 * 1024
 
 
-class _TooBigForMailParser(Exception):
-    pass
-
-
 def _stdlib_attachments(msg: Message) -> list[dict[str, object]]:
     """Attachments from the stdlib tree: like mail-parser's, with the bytes under "data"."""
     out: list[dict[str, object]] = []
@@ -175,19 +171,17 @@ def read_email(raw: bytes, limits: ReadLimits, extract_fn: ExtractFn) -> Documen
                                         f"limit of {limits.max_message_bytes}; headers only"))
         head = raw.split(b"\r\n\r\n", 1)[0].split(b"\n\n", 1)[0]
         raw = head[: 1024 * 1024] + b"\r\n\r\n"
-    msg: Message
-    try:
-        if len(raw) > STDLIB_ABOVE_BYTES:
-            raise _TooBigForMailParser
-        mp = mailparser.parse_from_bytes(raw)
-        msg = mp.message
-        attachments = mp.attachments
-        defects = sorted(mp.defects_categories)
-        subject = mp.subject
-    except Exception as exc:  # noqa: BLE001 - mail-parser failed; fall back to the stdlib
-        if not isinstance(exc, _TooBigForMailParser):
+    mp = None
+    if len(raw) <= STDLIB_ABOVE_BYTES:
+        try:
+            mp = mailparser.parse_from_bytes(raw)
+        except Exception as exc:  # noqa: BLE001 - mail-parser failed; the stdlib reads it
             doc.problems.append(PartProblem("mime", f"mail-parser failed ({type(exc).__name__}); "
                                             "read with the standard parser", blocking=False))
+    if mp is not None:
+        msg: Message = mp.message
+        attachments, defects, subject = mp.attachments, sorted(mp.defects_categories), mp.subject
+    else:
         msg = email.message_from_bytes(raw, policy=email.policy.compat32)
         attachments, defects, subject = _stdlib_attachments(msg), [], msg.get("Subject", "")
     if defects:

@@ -265,11 +265,7 @@ def due_date(svc: Services, quarter_end: date) -> date:
 
 def quarterly_job(svc: Services, at: datetime, transport=None) -> str | None:  # type: ignore[no-untyped-def]
     """After a quarter ends, on the configured working day: build and mail the report once."""
-    from ingestd.notify.jobs import SMTP_POLICY, _from, send_outbox
-    from ingestd.notify.mail import build as build_mail
-    from ingestd.notify.mail import message_id_for
-    from ingestd.store.db import to_db, utcnow
-    from ingestd.store.models import Outbox
+    from ingestd.notify.jobs import enqueue_mail, send_outbox
     from ingestd.store.outbox_repo import OutboxRepo
 
     q = svc.settings.quarterly
@@ -294,16 +290,12 @@ def quarterly_job(svc: Services, at: datetime, transport=None) -> str | None:  #
     text = (f"Kính gửi: Lãnh đạo Văn phòng\n\nVăn phòng (bộ phận tổng hợp) gửi kèm dự thảo báo cáo "
             f"kết quả thực hiện chế độ thông tin, báo cáo {period_vi(label)} và bảng điểm của các "
             "đơn vị (CSV, XLSX) để xem xét, ký ban hành và gửi Ban Thi đua – Khen thưởng.\n")
-    mid = message_id_for(key, _from(svc))
     name = f"bao-cao-che-do-bao-cao-{label}"
-    msg = build_mail(_from(svc), list(q.to), [], subject, text, None, mid, at, [
+    enqueue_mail(svc, key, "report", list(q.to), [], subject, text, None, at, [
         (f"{name}.docx", files.docx,
          "application/vnd.openxmlformats-officedocument.wordprocessingml.document"),
         (f"{name}.csv", files.csv, "text/csv"),
         (f"{name}.xlsx", files.xlsx,
          "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet")])
-    repo.enqueue(Outbox(key=key, kind="report", message_id=mid, recipients=", ".join(q.to),
-                        subject=subject, raw=msg.as_bytes(policy=SMTP_POLICY),
-                        next_attempt_at=to_db(at), created_at=utcnow()))
     send_outbox(svc, at, transport, kinds=("report",))
     return label

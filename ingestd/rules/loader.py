@@ -26,7 +26,7 @@ from ingestd.rules.model import (
     SenderRule,
     Unit,
 )
-from ingestd.tomlfile import Table, TomlFile
+from ingestd.tomlfile import Table, TomlFile, display_path
 
 _SLUG = re.compile(r"^[a-z0-9][a-z0-9_-]*$")
 _EMAIL = re.compile(r"^[^@\s]+@[^@\s]+\.[^@\s]+$")
@@ -55,18 +55,12 @@ class _Loader:
     def open(self, path: Path, required: bool) -> TomlFile | None:
         if not path.exists():
             if required:
-                self.extra.append(Problem(str(self._display(path)), None, "file is missing",
+                self.extra.append(Problem(display_path(path), None, "file is missing",
                                           f"create it (see README, section Rules: {path.name})"))
             return None
-        tf = TomlFile.load(path, self._display(path))
+        tf = TomlFile.load(path)
         self.files.append(tf)
         return tf if tf.data is not None else None
-
-    def _display(self, path: Path) -> str:
-        try:
-            return str(path.relative_to(Path.cwd()))
-        except ValueError:
-            return str(path)
 
     # -- units --------------------------------------------------------------------------------
     def units(self) -> tuple[dict[str, Unit], dict[str, str]]:
@@ -137,7 +131,7 @@ class _Loader:
     def directives(self, units: dict[str, Unit], groups: dict[str, str]) -> tuple[Directive, ...]:
         ddir = self.dir / "directives"
         if not ddir.is_dir():
-            self.extra.append(Problem(self._display(ddir), None, "folder is missing",
+            self.extra.append(Problem(display_path(ddir), None, "folder is missing",
                                       "create rules/directives/ with one .toml per directive"))
             return ()
         out: list[Directive] = []

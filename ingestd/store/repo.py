@@ -33,6 +33,11 @@ from ingestd.store.models import Assignment, Event, Receipt, ReceiptMatch, Sourc
 NEW = "new"
 
 
+def owner_id() -> str:
+    """Who holds a lease: host and process, so a dead local holder can be recognised."""
+    return f"{socket.gethostname()}:{os.getpid()}"
+
+
 def rid(receipt_id: int) -> str:
     return f"r-{receipt_id:06d}"
 
@@ -119,20 +124,10 @@ class Store:
             assert row.id is not None
             return Added(row.id, True)
 
-    def has(self, source: str, sha256: str) -> bool:
-        with self.session() as s:
-            return s.exec(select(Receipt.id).where(Receipt.source == source,
-                                                   Receipt.sha256 == sha256)).first() is not None
-
     def source_refs(self, source: str) -> set[str]:
         with self.session() as s:
             return {r for r in s.exec(select(Receipt.source_ref).where(Receipt.source == source))
                     if r}
-
-    def pending_ids(self, limit: int = 1000) -> list[int]:
-        with self.session() as s:
-            return list(s.exec(select(Receipt.id).where(Receipt.state == NEW)
-                               .order_by(col(Receipt.id)).limit(limit)))
 
     def claim_pending(self, owner: str, limit: int, lease_seconds: float = 300) -> list[int]:
         """Receipts still to read and match, each leased to ``owner``: with several daemons on
