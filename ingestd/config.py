@@ -6,6 +6,7 @@ of a file that holds them, read at the moment of connecting (``Secret.reveal``).
 
 from __future__ import annotations
 
+import email.utils
 import ipaddress
 import os
 import re
@@ -68,6 +69,7 @@ class GatewayInbox:
     kind: str
     path: Path
     settle_seconds: float = 2.0
+    trusted_organ_ids: frozenset[str] = frozenset()   # hops whose timestamps are believed
 
 
 @dataclass(frozen=True)
@@ -116,6 +118,8 @@ class ReadLimits:
     max_nesting: int = 8
     max_mime_parts: int = 500
     attachment_seconds: float = 20.0
+    message_seconds: float = 60.0      # all attachments of one message together
+    max_attachments: int = 50          # per message (ZIP entries count within their archive)
     worker_memory_mb: int = 768
     max_text_chars: int = 200_000
 
@@ -167,6 +171,17 @@ def _secret(t: Table, base: Path) -> Secret:
     if env and pfile:
         t.problem("password_file", "give password_env or password_file, not both")
     return Secret(env=env, file=(base / pfile) if pfile else None)
+
+
+def _addresses(t: Table, key: str, values: list[str]) -> tuple[str, ...]:
+    """Mail addresses go into headers: one line each, and an address in each."""
+    for v in values:
+        if "\r" in v or "\n" in v:
+            t.problem(key, f"{key} = {v!r} contains a line break", "write each address on one line")
+        elif "@" not in email.utils.parseaddr(v)[1]:
+            t.problem(key, f'{key} = "{v}" is not a mail address',
+                      'write e.g. "tonghop@example.gov.vn" or "Tên <tonghop@example.gov.vn>"')
+    return tuple(values)
 
 
 def _security(t: Table, host: str | None) -> str:
@@ -233,12 +248,14 @@ def load_settings(path: Path | None = None) -> Settings:
 
     gateways = []
     for i, raw in enumerate(top.tables("gateway")):
-        t = Table(tf, ("gateway", i), raw, {"name", "kind", "path", "settle_seconds"})
+        t = Table(tf, ("gateway", i), raw, {"name", "kind", "path", "settle_seconds",
+                                            "trusted_organ_ids"})
         name = unique_name(t, "gateway")
         kind = t.choice("kind", ["edxml-dir"], default="edxml-dir", required=True) or "edxml-dir"
         gpath = t.get("path", str, required=True) or "."
         settle = t.get("settle_seconds", (int, float), 2.0)  # type: ignore[arg-type]
-        gateways.append(GatewayInbox(name, kind, base / gpath, float(settle)))
+        gateways.append(GatewayInbox(name, kind, base / gpath, float(settle),
+                                     frozenset(t.str_list("trusted_organ_ids"))))
 
     maildirs = []
     for i, raw in enumerate(top.tables("maildir")):
@@ -254,8 +271,8 @@ def load_settings(path: Path | None = None) -> Settings:
         host = t.get("host", str, required=True) or ""
         sec = _security(t, host)
         from_addr = t.get("from", str, required=True) or ""
-        if "\r" in from_addr or "\n" in from_addr:
-            t.problem("from", "from contains a line break", "write it on one line")
+        if from_addr:
+            _addresses(t, "from", [from_addr])
         smtp = SmtpSettings(
             host=host, port=t.get("port", int, {"tls": 465, "starttls": 587}.get(sec, 25)),
             security=sec, username=t.get("username", str), password=_secret(t, base),
@@ -270,7 +287,7 @@ def load_settings(path: Path | None = None) -> Settings:
         if not _TIME.match(time):
             t.problem("time", f'time = "{time}" is not a time of day', 'write it as "07:30"')
             time = "07:30"
-        digest = DigestSettings(time=time, to=tuple(t.str_list("to")))
+        digest = DigestSettings(time=time, to=_addresses(t, "to", t.str_list("to")))
 
     quarterly = QuarterlySettings()
     if "quarterly_report" in tf.data:
@@ -279,7 +296,7 @@ def load_settings(path: Path | None = None) -> Settings:
         day = t.get("day", int, 5)
         if not 1 <= day <= 20:
             t.problem("day", f"day = {day} is not a working day of the month", "use 1..20")
-        quarterly = QuarterlySettings(day=day, to=tuple(t.str_list("to")),
+        quarterly = QuarterlySettings(day=day, to=_addresses(t, "to", t.str_list("to")),
                                       issuer=t.get("issuer", str, "UBND TỈNH"),
                                       office=t.get("office", str, "VĂN PHÒNG"),
                                       place=t.get("place", str, ""))
@@ -304,6 +321,8 @@ def load_settings(path: Path | None = None) -> Settings:
             values[key] = v
         limits = ReadLimits(**values)
 
+    from_address = top.get("from_address", str, "Văn phòng UBND tỉnh <vanthu@localhost>")
+    _addresses(top, "from_address", [from_address])
     if tf.problems:
         raise ConfigError(tf.problems)
     return Settings(
@@ -315,8 +334,7 @@ def load_settings(path: Path | None = None) -> Settings:
         imap=tuple(imaps), gateways=tuple(gateways), maildirs=tuple(maildirs), smtp=smtp,
         digest=digest, quarterly=quarterly, authserv_id=authserv, limits=limits,
         heartbeat_minutes=top.get("heartbeat_minutes", int, 30),
-        from_address=smtp.from_addr if smtp else top.get(
-            "from_address", str, "Văn phòng UBND tỉnh <vanthu@localhost>"),
+        from_address=smtp.from_addr if smtp else from_address,
         workers=max(1, top.get("workers", int, min(4, os.cpu_count() or 1))))
 
 

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import signal
 import threading
+import time
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
@@ -61,7 +62,8 @@ class Daemon:
                                   errors)
         for g in self.settings.gateways:
             stored += self._guard(f"gateway:{g.name}",
-                                  lambda g=g: poll_gateway(g, svc.store, self.settings.timezone).new,
+                                  lambda g=g: poll_gateway(g, svc.store, self.settings.timezone,
+                                                           self.settings.limits.max_message_bytes).new,
                                   errors)
         if with_imap:
             for a in self.settings.imap:
@@ -131,7 +133,6 @@ class Daemon:
             log.error("source has had no successful poll", source=s["source"],
                       last_ok=s["last_ok"], minutes=self.settings.heartbeat_minutes,
                       last_error=s["last_error"])
-        sdnotify.notify("WATCHDOG=1")
         return [s["source"] for s in stale]
 
     def reload(self) -> bool:
@@ -192,8 +193,14 @@ class Daemon:
             t.start()
         sdnotify.notify("READY=1\nSTATUS=running")
         log.info("ingestd running", sources=source_keys(self.settings))
+        # The watchdog is fed from this loop, which touches no database: a PostgreSQL outage
+        # that the daemon is meant to ride out must not make systemd kill it.
+        fed = 0.0
         while not self.stop.is_set():
-            if reload_wanted.wait(1):
+            if wd and time.monotonic() - fed >= wd / 2:
+                sdnotify.notify("WATCHDOG=1")
+                fed = time.monotonic()
+            if reload_wanted.wait(min(1.0, wd / 4) if wd else 1.0):
                 reload_wanted.clear()
                 self.reload()
         sdnotify.notify("STOPPING=1")

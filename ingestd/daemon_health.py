@@ -37,3 +37,27 @@ def source_health(svc: Services, at: datetime | None = None) -> list[dict[str, A
             "stale": last_ok is None or now - last_ok > limit,
         })
     return out
+
+
+def fault_summary(svc: Services) -> dict[str, Any]:
+    """Receipts that could not be read for reasons that are not the message's (the store is
+    unreadable, a reader crashed): waiting for a retry, and those set aside (quarantined)."""
+    faults = svc.store.faults()
+    waiting = [f for f in faults if not f.quarantined]
+    return {
+        "retrying": len(waiting),
+        "storage": sum(1 for f in waiting if f.kind == "storage"),
+        "quarantined": sum(1 for f in faults if f.quarantined),
+        "last_error": waiting[0].last_error if waiting else None,
+    }
+
+
+def fault_line(faults: dict[str, Any]) -> str | None:
+    """The faults in one Vietnamese sentence for health and the digest; None when there are
+    none waiting."""
+    if not faults["retrying"]:
+        return None
+    text = f"{faults['retrying']} thư chưa đọc được do sự cố hệ thống, đang thử lại"
+    if faults["storage"]:
+        text += f" ({faults['storage']} do không đọc được kho lưu thư: kiểm tra store_dir)"
+    return text + (f"; lỗi gần nhất: {faults['last_error']}" if faults["last_error"] else "")

@@ -12,6 +12,10 @@ import fnmatch
 import re
 from dataclasses import asdict, dataclass, field
 from datetime import datetime
+from functools import lru_cache
+
+import authres
+from publicsuffixlist import PublicSuffixList
 
 from ingestd.calendar import WorkCalendar, deadline, parse_period, period_of, periods
 from ingestd.read.document import Document, TextPart
@@ -22,7 +26,7 @@ from ingestd.rules.model import Directive, Report, Rulebook, Unit
 MATCHED, REVIEW, IGNORED, FAILED = "matched", "review", "ignored", "failed"
 _PERIOD_KIND = {"month": re.compile(r"^\d{4}-\d{2}$"), "quarter": re.compile(r"-Q\d$"),
                 "half-year": re.compile(r"-H\d$"), "year": re.compile(r"^\d{4}$")}
-_PRIMARY = ("subject", "attachment-name:", "edxml:Content")
+_PRIMARY = ("subject", "attachment-name:", "edxml:Content")      # where a document names itself
 _HEAD_CHARS = 600
 
 
@@ -55,35 +59,67 @@ class MatchResult:
         return asdict(self)
 
 
+_FULL_DATE = re.compile(r"\bngay\s*\d{1,2}\s*thang\s*\d{1,2}\s*nam\s*\d{4}|"
+                        r"\b\d{1,2}\s*[/.-]\s*\d{1,2}\s*[/.-]\s*\d{4}\b")
+_DATE_WORDS = {"ngay", "thang", "nam"}
+
+
 def _words(text: str) -> str:
-    return " " + re.sub(r"[^0-9a-z]+", " ", fold(text)) + " "
+    """Folded words for keyword search. Full dates are taken out first: the keyword "tháng 11"
+    must not be found in "ngày 26 tháng 11 năm 2026" at the top of every letter."""
+    return " " + re.sub(r"[^0-9a-z]+", " ", _FULL_DATE.sub(" ", fold(text))) + " "
+
+
+def date_like_keywords(book: Rulebook) -> list[tuple[Report, str]]:
+    """Keywords made only of date words and numbers ("tháng 11", "năm 2019"): they also match
+    the date lines that every letter carries, so they tell reports apart badly."""
+    out = []
+    for directive in book.directives:
+        for rep in directive.reports:
+            for kw in rep.keywords:
+                words = _words(kw).split()
+                if words and all(w in _DATE_WORDS or w.isdigit() for w in words):
+                    out.append((rep, kw))
+    return out
 
 
 # -- unit and trust ----------------------------------------------------------------------------
 
 def _domain(address: str) -> str:
-    return address.rsplit("@", 1)[-1].lower()
+    return address.rsplit("@", 1)[-1].lower().strip(".")
 
 
-def _aligned(a: str, b: str) -> bool:
-    a, b = a.lower().strip("."), b.lower().strip(".")
-    return a == b or a.endswith("." + b) or b.endswith("." + a)
+@lru_cache(maxsize=1)
+def _psl() -> PublicSuffixList:
+    return PublicSuffixList()        # the list shipped with the package: no network
+
+
+def org_domain(domain: str) -> str | None:
+    """The organisational domain (RFC 7489 §3.2): laichau.gov.vn for skhdt.laichau.gov.vn;
+    None for a public suffix itself (gov.vn), which no one owns."""
+    return _psl().privatesuffix(domain.lower().strip(".")) or None
+
+
+def _aligned(a: str | None, b: str) -> bool:
+    """Relaxed DMARC alignment: the same organisational domain (never a public suffix)."""
+    if not a:
+        return False
+    oa, ob = org_domain(a), org_domain(b)
+    return oa is not None and oa == ob
 
 
 def parse_auth_results(value: str) -> tuple[str, list[tuple[str, str, dict[str, str]]]]:
-    """RFC 8601 header -> (authserv-id, [(method, result, {property: value})])."""
-    value = re.sub(r"\([^)]*\)", " ", value)
-    head, _, rest = value.partition(";")
-    authserv = head.strip().split()[0].lower() if head.strip() else ""
-    results = []
-    for chunk in rest.split(";"):
-        m = re.match(r"\s*([a-z0-9_-]+)\s*=\s*([a-z]+)(.*)", chunk, re.IGNORECASE | re.DOTALL)
-        if not m:
-            continue
-        props = {k.lower(): v.strip('"').lower()
-                 for k, v in re.findall(r"([a-z]+\.[a-z0-9_-]+)\s*=\s*(\S+)", m.group(3), re.I)}
-        results.append((m.group(1).lower(), m.group(2).lower(), props))
-    return authserv, results
+    """RFC 8601 header (through ``authres``) -> (authserv-id, [(method, result, {ptype.prop:
+    value})]). A header that does not parse gives no results."""
+    try:
+        header = authres.AuthenticationResultsHeader.parse("Authentication-Results: " + value)
+    except Exception:  # noqa: BLE001 - authres raises several kinds on garbage: no results
+        return "", []
+    results = [(str(r.method).lower(), str(r.result).lower(),
+                {f"{p.type}.{p.name}".lower(): str(p.value).strip('"').lower()
+                 for p in r.properties})
+               for r in header.results]
+    return str(header.authserv_id or "").lower(), results
 
 
 def sender_trust(doc: Document, authserv_id: str | None) -> tuple[bool, str]:
@@ -100,18 +136,23 @@ def sender_trust(doc: Document, authserv_id: str | None) -> tuple[bool, str]:
                        f"cho {domain}: không xác minh được người gửi")
     results = ours[0]      # the topmost one: added last, by our own server
     for method, result, props in results:
-        if method == "dmarc":
-            hfrom = props.get("header.from", domain)
-            if result == "pass" and _aligned(hfrom, domain):
-                return True, f"DMARC pass cho {domain} ({authserv_id})"
-            if result in ("fail", "reject", "quarantine"):
-                return False, f"DMARC {result} cho {domain}: có thể là thư giả mạo"
+        if method != "dmarc":
+            continue
+        hfrom = props.get("header.from")
+        if result == "pass" and _aligned(hfrom, domain):
+            return True, f"DMARC pass cho {domain} ({authserv_id})"
+        if result in ("fail", "reject", "quarantine"):
+            return False, f"DMARC {result} cho {domain}: có thể là thư giả mạo"
+        if result == "pass":
+            return False, (f"DMARC pass nhưng cho tên miền {hfrom or '(không ghi header.from)'}, "
+                           f"không phải {domain} của người gửi: có thể là thư giả mạo")
     for method, result, props in results:
         if result != "pass":
             continue
-        if method == "dkim" and _aligned(props.get("header.d", props.get("header.i", "@")
-                                                   .rsplit("@", 1)[-1]), domain):
-            return True, f"DKIM pass, khớp {domain} ({authserv_id})"
+        if method == "dkim":
+            signer = props.get("header.d") or props.get("header.i", "").rsplit("@", 1)[-1]
+            if _aligned(signer, domain):
+                return True, f"DKIM pass, khớp {domain} ({authserv_id})"
         if method == "spf":
             mailfrom = props.get("smtp.mailfrom", "")
             if mailfrom and _aligned(_domain(mailfrom), domain):
@@ -132,7 +173,7 @@ def suggest_unit(doc: Document, book: Rulebook) -> Unit | None:
 
 
 def find_unit(doc: Document, book: Rulebook, authserv_id: str | None,
-              ev: list[Evidence]) -> tuple[Unit | None, bool, str | None]:
+              ev: list[Evidence], via_gateway: bool = False) -> tuple[Unit | None, bool, str | None]:
     """(unit, trusted, reason when not)."""
     if doc.kind == "edxml":
         if not doc.organ_id:
@@ -141,6 +182,11 @@ def find_unit(doc: Document, book: Rulebook, authserv_id: str | None,
         if unit is None:
             return None, False, f"mã định danh {doc.organ_id} không thuộc đơn vị nào trong units.toml"
         ev.append(Evidence("unit", f"{unit.id} by gateway OrganId", "edxml:From", doc.organ_id))
+        if not via_gateway:
+            why = ("gói edXML được nhập từ tệp, không nhận qua trục liên thông: không xác minh "
+                   "được đơn vị gửi")
+            ev.append(Evidence("trust", "not trusted: " + why))
+            return unit, False, why
         ev.append(Evidence("trust", "trusted: delivered by the e-document gateway"))
         return unit, True, None
     if not doc.sender:
@@ -219,9 +265,10 @@ def find_reports(doc: Document, directive: Directive, book: Rulebook,
         return reports
     # First where a document names itself (subject, file names, the title at the top of each
     # part), then anywhere: a KT-XH report may well mention public investment in its body.
+    names = [p for p in doc.parts if p.location.startswith(_PRIMARY)]
     heads = [p if p.location.startswith(_PRIMARY) else TextPart(p.location, p.text[:_HEAD_CHARS])
              for p in doc.parts]
-    tiers = [heads, doc.parts]
+    tiers = [names, heads, doc.parts]
     for tier in tiers:
         hits: list[Report] = []
         for rep in reports:
@@ -285,7 +332,9 @@ def _ignored(doc: Document, book: Rulebook) -> str | None:
 
 
 def match(doc: Document, book: Rulebook, cal: WorkCalendar, received: datetime,
-          authserv_id: str | None = None) -> MatchResult:
+          authserv_id: str | None = None, via_gateway: bool = False) -> MatchResult:
+    """``via_gateway``: the receipt came from a gateway source (an edXML's OrganId is
+    believed only then)."""
     ev: list[Evidence] = []
     reason = _ignored(doc, book)
     if reason:
@@ -296,8 +345,9 @@ def match(doc: Document, book: Rulebook, cal: WorkCalendar, received: datetime,
     if doc.kind == "edxml" and not doc.parts and blocking:
         return MatchResult(FAILED, blocking[0].reason, evidence=ev)
 
-    unit, trusted, unit_reason = find_unit(doc, book, authserv_id, ev)
+    unit, trusted, unit_reason = find_unit(doc, book, authserv_id, ev, via_gateway)
     directives = find_directives(doc, book, received, ev)
+    early = [d for d in directives if cal.local(received).date() < d.date]
     matches: list[ReportMatch] = []
     report_reasons = []
     for d in directives:
@@ -318,6 +368,13 @@ def match(doc: Document, book: Rulebook, cal: WorkCalendar, received: datetime,
                          trusted=trusted, matches=matches, evidence=ev)
     if unit is None or not trusted:
         result.reason = unit_reason or "người gửi chưa được xác thực"
+        return result
+    if early:
+        d = early[0]
+        result.reason = (f"thời điểm nhận {cal.local(received):%d/%m/%Y %H:%M} trước ngày ban "
+                         f"hành văn bản {d.number} ({d.date:%d/%m/%Y}): thời điểm nhận không "
+                         "đáng tin, cần kiểm tra")
+        ev.append(Evidence("directive", f"received before {d.number} was issued"))
         return result
     if not matches:
         if report_reasons:

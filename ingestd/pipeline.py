@@ -12,6 +12,7 @@ import threading
 from collections import deque
 from collections.abc import Callable, Iterable
 from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -22,56 +23,39 @@ from ingestd.calendar import WorkCalendar
 from ingestd.config import ReadLimits
 from ingestd.match import match
 from ingestd.read import read_message
-from ingestd.read.document import Document, PartProblem
+from ingestd.read.document import Document
+from ingestd.read.sandbox import die_with_parent
 from ingestd.rules.model import Rulebook
 from ingestd.services import Services
 from ingestd.sources.files import Broken, Incoming
+from ingestd.sources.intake import IngestSummary, store_incoming
 from ingestd.store.db import from_db
 from ingestd.store.models import Receipt
-from ingestd.store.repo import Outcome, owner_id, rid
+from ingestd.store.repo import Fault, Outcome, owner_id, rid
 
 log = structlog.get_logger("ingestd.pipeline")
 RECYCLE_BATCHES = 4             # fresh reader processes every 4 batches (flat memory)
 
 
-@dataclass
-class IngestSummary:
-    new: int = 0
-    already: int = 0
-    failed: list[tuple[str, str]] = field(default_factory=list)
-
-
 def ingest(svc: Services, source: str, items: Iterable[Incoming | Broken],
            on_item: Callable[[str], None] | None = None) -> IngestSummary:
     """Store every incoming message (raw first). Broken inputs are reported, not fatal."""
-    summary = IngestSummary()
-    for item in items:
-        if isinstance(item, Broken):
-            summary.failed.append((item.ref, item.reason))
-            log.warning("input skipped", source=source, ref=item.ref, reason=item.reason)
-        else:
-            try:
-                added = svc.store.add_raw(source, item.raw, item.received_at, item.ref)
-            except OSError as exc:              # disk full, permissions: nothing half-stored
-                summary.failed.append((item.ref, f"cannot store: {exc.strerror or exc}"))
-                log.error("cannot store", source=source, ref=item.ref, error=str(exc))
-                continue
-            if added.created:
-                summary.new += 1
-                log.info("stored", receipt=rid(added.id), source=source, ref=item.ref)
-            else:
-                summary.already += 1
-        if on_item:
-            on_item(getattr(item, "ref", ""))
-    return summary
+    return store_incoming(svc.store, source, items, on_item)
 
 
-def _read_blob(path: str, limits: ReadLimits) -> Document:
+def _read_blob(path: str, limits: ReadLimits, receipt_id: int) -> Document | Fault:
+    """The stored bytes, read. A blob that cannot be read or a reader that raises is a Fault
+    (retried), never a Document: an unmounted store must not become review verdicts."""
     try:
-        return read_message(Path(path).read_bytes(), limits)
-    except Exception as exc:  # noqa: BLE001 - a reader bug must not stop the batch
-        return Document(kind="email", problems=[PartProblem(
-            "message", f"reader failed: {type(exc).__name__}: {str(exc)[:300]}")])
+        raw = Path(path).read_bytes()
+    except OSError as exc:
+        return Fault(receipt_id, "storage", f"cannot read the stored message: "
+                                            f"{exc.strerror or exc}")
+    try:
+        return read_message(raw, limits)
+    except Exception as exc:  # noqa: BLE001 - a reader bug: retried, then quarantined
+        return Fault(receipt_id, "reader", f"reader failed: {type(exc).__name__}: "
+                                           f"{str(exc)[:300]}")
 
 
 @dataclass(frozen=True)
@@ -90,31 +74,41 @@ _WORKER: _Context | None = None     # set in each pool worker by _init_worker
 def _init_worker(ctx: _Context) -> None:
     global _WORKER
     _WORKER = ctx
+    die_with_parent()
 
 
-def _outcome(ctx: _Context, receipt_id: int, doc: Document, received: datetime,
+def _outcome(ctx: _Context, receipt_id: int, doc: Document, received: datetime, source: str,
              keep_doc: bool = True) -> Outcome:
-    result = match(doc, ctx.rules, ctx.calendar, received, ctx.authserv_id)
+    result = match(doc, ctx.rules, ctx.calendar, received, ctx.authserv_id,
+                   via_gateway=source.startswith("gateway:"))
     return Outcome(receipt_id, doc if keep_doc else None, result.state, result.reason,
                    result.unit, result.to_dict(),
                    [(m.report, m.period, m.confidence) for m in result.matches]
                    if result.state == "matched" else [])
 
 
-def _read_and_match(job: tuple[int, str, datetime], ctx: _Context | None = None) -> Outcome:
+Job = tuple[int, str, datetime, str]     # receipt id, blob path, received at, source
+
+
+def _read_and_match(job: Job, ctx: _Context | None = None) -> Outcome | Fault:
     """Worker: read one stored message and match it (both CPU-bound, so both run here)."""
     ctx = ctx or _WORKER
     assert ctx is not None
-    receipt_id, path, received = job
-    return _outcome(ctx, receipt_id, _read_blob(path, ctx.limits), received)
+    receipt_id, path, received, source = job
+    doc = _read_blob(path, ctx.limits, receipt_id)
+    if isinstance(doc, Fault):
+        return doc
+    return _outcome(ctx, receipt_id, doc, received, source)
 
 
 def _context(svc: Services) -> _Context:
     return _Context(svc.rules, svc.calendar, svc.settings.authserv_id, svc.settings.limits)
 
 
-def _record(svc: Services, outcomes: list[Outcome], sources: dict[int, str],
+def _record(svc: Services, results: list[Outcome | Fault], sources: dict[int, str],
             summary: ProcessSummary) -> None:
+    outcomes = [o for o in results if isinstance(o, Outcome)]
+    faults = [f for f in results if isinstance(f, Fault)]
     svc.store.save_results(outcomes)
     for o in outcomes:
         summary.processed += 1
@@ -122,12 +116,45 @@ def _record(svc: Services, outcomes: list[Outcome], sources: dict[int, str],
         log.info("matched" if o.state == "matched" else "to " + o.state,
                  receipt=rid(o.receipt_id), source=sources.get(o.receipt_id), unit=o.unit,
                  reports=[m[0] for m in o.matches], reason=o.reason)
+    if faults:
+        quarantined = set(svc.store.record_faults(faults))
+        for f in faults:
+            summary.faults += 1
+            log.error("reading fault: will retry" if f.receipt_id not in quarantined else
+                      "reading fault: quarantined", receipt=rid(f.receipt_id), kind=f.kind,
+                      source=sources.get(f.receipt_id), error=f.message)
 
 
 @dataclass
 class ProcessSummary:
     processed: int = 0
+    faults: int = 0
     by_state: dict[str, int] = field(default_factory=dict)
+
+
+def _collect(rows: list[Receipt], work: list[Future[Outcome | Fault] | Outcome | Fault],
+             stopping: bool) -> list[Outcome | Fault]:
+    """Results of one batch. A reader process that died (BrokenProcessPool) is a fault of
+    each receipt it left unfinished, not a verdict about the message."""
+    done: list[Outcome | Fault] = []
+    for row, item in zip(rows, work):
+        if not isinstance(item, Future):
+            done.append(item)
+            continue
+        if stopping and not item.done():
+            item.cancel()          # its lease lapses; the next run takes it up
+            continue
+        try:
+            done.append(item.result())
+        except BrokenProcessPool:
+            assert row.id is not None
+            done.append(Fault(row.id, "reader", "the reader process died"))
+    return done
+
+
+def _new_pool(svc: Services, ctx: _Context) -> ProcessPoolExecutor:
+    return ProcessPoolExecutor(svc.settings.workers, mp_context=mp.get_context("fork"),
+                               initializer=_init_worker, initargs=(ctx,))
 
 
 def process_pending(svc: Services, stop: threading.Event | None = None,
@@ -140,7 +167,7 @@ def process_pending(svc: Services, stop: threading.Event | None = None,
     owner = owner_id()
     parallel = svc.settings.workers > 1
     pool: ProcessPoolExecutor | None = None
-    inflight: deque[tuple[list[Receipt], list[Future[Outcome] | Outcome]]] = deque()
+    inflight: deque[tuple[list[Receipt], list]] = deque()
     batches, exhausted = 0, False
     try:
         while True:
@@ -149,15 +176,13 @@ def process_pending(svc: Services, stop: threading.Event | None = None,
             if not stopping and not exhausted and len(inflight) < 2 and not recycle_due:
                 ids = svc.store.claim_pending(owner, batch)
                 if ids:
-                    rows = svc.store.rows(ids)
-                    jobs = [(r.id, str(svc.store.blobs.path(r.sha256)), from_db(r.received_at))
-                            for r in rows if r.id is not None]
+                    rows = [r for r in svc.store.rows(ids) if r.id is not None]
+                    jobs: list[Job] = [(r.id, str(svc.store.blobs.path(r.sha256)),  # type: ignore[misc]
+                                        from_db(r.received_at), r.source) for r in rows]
                     if parallel and pool is None:
-                        pool = ProcessPoolExecutor(svc.settings.workers, mp_context=mp.get_context(
-                            "fork"), initializer=_init_worker, initargs=(ctx,))
-                    work: list[Future[Outcome] | Outcome] = (
-                        [pool.submit(_read_and_match, job) for job in jobs] if pool is not None
-                        else [_read_and_match(job, ctx) for job in jobs])
+                        pool = _new_pool(svc, ctx)
+                    work = ([pool.submit(_read_and_match, job) for job in jobs] if pool
+                            is not None else [_read_and_match(job, ctx) for job in jobs])
                     inflight.append((rows, work))
                     batches += 1
                     continue
@@ -165,17 +190,11 @@ def process_pending(svc: Services, stop: threading.Event | None = None,
             if not inflight:
                 break
             rows, work = inflight.popleft()
-            done = []
-            for item in work:
-                if isinstance(item, Future):
-                    if stopping and not item.done():
-                        item.cancel()          # its lease lapses; the next run takes it up
-                        continue
-                    done.append(item.result())
-                else:
-                    done.append(item)
+            done = _collect(rows, work, stopping)
             _record(svc, done, {r.id: r.source for r in rows if r.id is not None}, summary)
-            if pool is not None and not inflight and batches >= RECYCLE_BATCHES:
+            broken = any(isinstance(d, Fault) and d.message == "the reader process died"
+                         for d in done)
+            if pool is not None and not inflight and (batches >= RECYCLE_BATCHES or broken):
                 pool.shutdown()                # fresh workers: memory stays flat over a backlog
                 pool, batches = None, 0
     finally:
@@ -193,17 +212,19 @@ def reprocess(svc: Services, reread: bool = False) -> ProcessSummary:
     assigned = {a.receipt_id for a in svc.store.assignments() if not a.exempt}
     for i in range(0, len(ids), 200):
         rows = svc.store.rows(ids[i:i + 200])
-        outcomes = []
+        outcomes: list[Outcome | Fault] = []
         for row in rows:
             assert row.id is not None
             if row.id in assigned and row.state == "matched":
                 summary.by_state["assigned"] = summary.by_state.get("assigned", 0) + 1
                 continue
             if row.document is None or reread:
-                fresh, doc = True, _read_blob(str(svc.store.blobs.path(row.sha256)), ctx.limits)
+                fresh, doc = True, _read_blob(str(svc.store.blobs.path(row.sha256)),
+                                              ctx.limits, row.id)
             else:
                 fresh, doc = False, Document.from_json(row.document)
-            outcomes.append(_outcome(ctx, row.id, doc, from_db(row.received_at), keep_doc=fresh))
+            outcomes.append(doc if isinstance(doc, Fault) else _outcome(
+                ctx, row.id, doc, from_db(row.received_at), row.source, keep_doc=fresh))
         _record(svc, outcomes, {r.id: r.source for r in rows if r.id is not None}, summary)
     return summary
 

@@ -168,8 +168,10 @@ def _ctype(name: str) -> tuple[str, str]:
 def make_edxml(organ_id: str, organ_name: str, code_number: str, code_notation: str,
                subject: str, content: str, response_for: list[tuple[str, str]],
                timestamps: list[str], attachments: list[tuple[str, bytes]] | None = None,
-               document_id: str | None = None) -> bytes:
-    """An edXML (QCVN 102:2016) message. ``response_for``: (code, yyyy/MM/dd)."""
+               document_id: str | None = None, to_organ: tuple[str, str] | None = None) -> bytes:
+    """An edXML (QCVN 102:2016) message. ``response_for``: (code, yyyy/MM/dd).
+    ``timestamps``: trace hops by the sender; with ``to_organ`` (OrganId, OrganName) the last
+    hop is the receiving organ's, as the gateway writes it on delivery."""
     from xml.sax.saxutils import escape
 
     ns = "http://www.mic.gov.vn/TBT/QCVN_102_2016"
@@ -177,16 +179,20 @@ def make_edxml(organ_id: str, organ_name: str, code_number: str, code_notation: 
     rf = "".join(f"<edXML:ResponseFor><edXML:OrganId>000.00.00.H30</edXML:OrganId>"
                  f"<edXML:Code>{code}</edXML:Code><edXML:PromulgationDate>{d}"
                  f"</edXML:PromulgationDate></edXML:ResponseFor>" for code, d in response_for)
-    traces = "".join(f"<edXML:TraceHeader><edXML:OrganId>{organ_id}</edXML:OrganId>"
+    hops = [(to_organ[0] if to_organ and i == len(timestamps) - 1 else organ_id, t)
+            for i, t in enumerate(timestamps)]
+    traces = "".join(f"<edXML:TraceHeader><edXML:OrganId>{o}</edXML:OrganId>"
                      f"<edXML:Timestamp>{t}</edXML:Timestamp></edXML:TraceHeader>"
-                     for t in timestamps)
+                     for o, t in hops)
+    to = (f"<edXML:To><edXML:OrganId>{to_organ[0]}</edXML:OrganId><edXML:OrganName>"
+          f"{escape(to_organ[1])}</edXML:OrganName></edXML:To>" if to_organ else "")
     atts = "".join(f"<Attachment><ContentId>{i}</ContentId><AttachmentName>{escape(n)}</AttachmentName>"
                    f"<ContentType>application/octet-stream</ContentType><ContentTransferEncoded>"
                    f"{base64.b64encode(b).decode()}</ContentTransferEncoded></Attachment>"
                    for i, (n, b) in enumerate(attachments or []))
     header = (f"<edXML:MessageHeader><edXML:Subject>{subject}</edXML:Subject>"
               f"<edXML:From><edXML:OrganId>{organ_id}</edXML:OrganId><edXML:OrganName>"
-              f"{organ_name}</edXML:OrganName></edXML:From>"
+              f"{organ_name}</edXML:OrganName></edXML:From>{to}"
               f"<edXML:Code><edXML:CodeNumber>{code_number}</edXML:CodeNumber>"
               f"<edXML:CodeNotation>{code_notation}</edXML:CodeNotation></edXML:Code>"
               f"<edXML:DocumentId>{document_id or organ_id + ',' + code_number}"

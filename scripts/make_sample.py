@@ -34,6 +34,7 @@ from ingestd.testing import (  # noqa: E402
 
 TZ = ZoneInfo("Asia/Ho_Chi_Minh")
 AUTHSERV = "mail.laichau.gov.vn"
+OFFICE_ORGAN = ("000.00.00.H30", "UBND tỉnh Lai Châu")   # the gateway delivers to it
 FORMATS = ["pdf", "docx", "body", "cp1258", "xlsx", "zip", "tcvn3", "html"]
 
 D760 = ("760/UBND-TH", "10/5/2019", "hoàn thiện thể chế, chính sách đầu tư xây dựng kết cấu hạ tầng")
@@ -188,7 +189,7 @@ def main(out: Path) -> None:
                 unit.organ_id, unit.name, str(seq), own_number(unit_id, seq).split("/", 1)[1],
                 f"Báo cáo {KTXH}", f"{unit.name} báo cáo {KTXH}",
                 [("924/UBND-TH", "2019/05/29")], [sent, stamp],
-                [("baocao.zip", make_zip({"baocao.pdf": pdf}))]))
+                [("baocao.zip", make_zip({"baocao.pdf": pdf}))], to_organ=OFFICE_ORGAN))
             continue
         report_message(w, book, unit_id, ktxh_time, topics, "924/UBND-TH", "29/5/2019", seq,
                        fmt(), own=own)

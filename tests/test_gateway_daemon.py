@@ -6,16 +6,22 @@ import os
 import shutil
 import signal
 import time
+from datetime import datetime
+from zoneinfo import ZoneInfo
 
 from daemon_proc import cli_json, start, stop, wait_for
 
 from ingestd.testing import make_edxml
 
+TZ = ZoneInfo("Asia/Ho_Chi_Minh")
 
-def edxml(n: int, stamp: str = "2019/06/04 09:00:00") -> bytes:
+
+def edxml(n: int, stamp: str = "2019/06/04 09:00:00", delivered: bool = True) -> bytes:
+    """A package as the gateway delivers it: the last hop is the receiving organ's."""
     return make_edxml("000.15.31.H30", "Sở Giáo dục và Đào tạo", str(n), "BC-SGDĐT",
                       "Báo cáo tình hình kinh tế - xã hội 6 tháng đầu năm 2019", "",
-                      [("924/UBND-TH", "2019/05/29")], ["2019/06/04 08:55:00", stamp])
+                      [("924/UBND-TH", "2019/05/29")], ["2019/06/04 08:55:00", stamp],
+                      to_organ=("000.00.00.H30", "UBND tỉnh") if delivered else None)
 
 
 def gateway_project(project, settle: float = 0):
@@ -111,3 +117,53 @@ def test_sighup_with_broken_rules_keeps_the_old_ones(project, sample_dir):
     out = subprocess.run([sys.executable, "-m", "ingestd", "--config", str(project.config), "digest",
                           "--preview"], capture_output=True, text=True, timeout=60).stdout
     assert "rules_reload_failed" in out and "units.toml" in out
+
+
+def test_a_backdated_package_gets_the_time_the_gateway_client_received_it(project, cli):
+    """A unit that writes 1/5 into its own trace hops, in a drop made on 25/6, is late."""
+    inbox = gateway_project(project)
+    drop = inbox / "backdated.edxml"
+    drop.write_bytes(edxml(7, "2019/06/01 08:00:00", delivered=False))
+    june25 = datetime(2019, 6, 25, 10, 0, tzinfo=TZ).timestamp()
+    os.utime(drop, (june25, june25))
+    code, out, err = cli(project, "fetch")
+    assert code == 0, err
+    row = cli.json(project, "receipts")[0]
+    assert row["received_at"] == "2019-06-25T10:00:00+07:00"
+    status = cli.json(project, "status", "--report", "924-ktxh-6t", "--at", "2019-06-28")
+    unit = next(u for u in status["reports"][0]["units"] if u["unit"] == row["unit"])
+    assert unit["status"] == "late" and unit["days_late"] == 20
+
+
+def test_trusted_organ_ids_name_the_hops_to_believe(project, cli):
+    inbox = project.root / "gw"
+    inbox.mkdir()
+    project.write_config("""
+        [[gateway]]
+        name = "truc"
+        kind = "edxml-dir"
+        path = "gw"
+        settle_seconds = 0
+        trusted_organ_ids = ["000.15.31.H30"]
+        """)
+    (inbox / "a.edxml").write_bytes(edxml(8, "2019/06/04 09:00:00", delivered=False))
+    cli(project, "fetch")
+    assert cli.json(project, "receipts")[0]["received_at"] == "2019-06-04T09:00:00+07:00"
+
+
+def test_links_and_special_files_in_the_gateway_folder_are_refused(project, cli, tmp_path):
+    inbox = gateway_project(project)
+    secret = tmp_path / "secrets.xml"
+    secret.write_text("<edXML>INGESTD_IMAP_PASSWORD=hunter2</edXML>")
+    (inbox / "link.edxml").symlink_to(secret)
+    os.mkfifo(inbox / "pipe.edxml")
+    (inbox / "good.edxml").write_bytes(edxml(9))
+    code, out, err = cli(project, "fetch")
+    assert code == 0, err
+    rows = cli.json(project, "receipts")
+    assert len(rows) == 1 and rows[0]["state"] == "matched"      # the secret is not a blob
+    blobs = [p.read_bytes() for p in (project.root / "var" / "store").rglob("*") if p.is_file()]
+    assert not any(b"hunter2" in b for b in blobs)
+    assert (inbox / "failed" / "link.edxml").is_symlink() and secret.read_text().endswith("</edXML>")
+    assert "symlink" in (inbox / "failed" / "link.edxml.reason.txt").read_text()
+    assert "FIFO" in (inbox / "failed" / "pipe.edxml.reason.txt").read_text()

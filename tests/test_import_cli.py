@@ -32,7 +32,8 @@ def test_each_format_imports_idempotently(project, cli, tmp_path):
     md.add(report("sgtvt@laichau.gov.vn", 4))
     edx = tmp_path / "x.edxml"
     edx.write_bytes(make_edxml("000.10.31.H30", "Sở GTVT", "5", "BC-SGTVT", "Báo cáo", "",
-                               [("760/UBND-TH", "2019/05/10")], ["2019/05/21 08:00:00"]))
+                               [("760/UBND-TH", "2019/05/10")], ["2019/05/21 07:58:00", "2019/05/21 08:00:00"],
+                               to_organ=("000.00.00.H30", "UBND tỉnh")))
     paths = [str(p) for p in (eml, tmp_path / "box.mbox", tmp_path / "Maildir", edx)]
     code, out, _ = cli(project, "import", *paths)
     assert code == 0 and "5 mới, 0 đã có, 0 lỗi" in out
@@ -44,6 +45,9 @@ def test_each_format_imports_idempotently(project, cli, tmp_path):
     assert by_sender["stc@laichau.gov.vn"]["received_at"] == "2019-05-21T08:10:00+07:00"
     assert by_sender["000.10.31.H30"]["received_at"] == "2019-05-21T08:00:00+07:00"
     assert by_sender["000.10.31.H30"]["own_number"] == "05/BC-SGTVT"
+    # an edXML file given to import did not come through the gateway: its OrganId is a claim
+    assert by_sender["000.10.31.H30"]["state"] == "review"
+    assert "không nhận qua trục liên thông" in by_sender["000.10.31.H30"]["reason"]
     first = by_sender["skhdt@laichau.gov.vn"]
     assert set(first) >= {"id", "source", "message_id", "sha256", "received_at", "sender", "subject",
                           "own_number", "unit", "matches", "state", "reason"}
@@ -56,7 +60,7 @@ def test_broken_input_is_reported_and_the_rest_goes_on(project, cli, tmp_path):
     good.write_bytes(report("skhdt@laichau.gov.vn", 1))
     code, out, err = cli(project, "import", str(tmp_path / "missing.eml"), str(good))
     assert code == 0
-    assert "1 mới" in out and "1 lỗi" in out and "no such file or folder" in out
+    assert "1 mới" in out and "1 lỗi" in out and "không có tệp hoặc thư mục này" in out
     assert "Traceback" not in out + err
 
 

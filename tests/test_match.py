@@ -31,7 +31,7 @@ def email(body: str, subject: str = "Báo cáo", sender: str = "skhdt@laichau.go
 
 
 def run(doc: Document, when: datetime = WHEN):
-    return match(doc, BOOK, CAL, when, AUTH)
+    return match(doc, BOOK, CAL, when, AUTH, via_gateway=doc.kind == "edxml")
 
 
 @pytest.mark.parametrize("cite", [

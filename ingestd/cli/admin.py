@@ -8,6 +8,7 @@ import sys
 from ingestd.cli.main import command
 from ingestd.cli.output import write
 from ingestd.config import Settings
+from ingestd.match import date_like_keywords
 from ingestd.pipeline import ingest, process_pending, reprocess
 from ingestd.rules import load_rules
 from ingestd.services import open_services
@@ -23,6 +24,10 @@ def check(args: argparse.Namespace, settings: Settings) -> int:
     reports = sum(len(d.reports) for d in book.directives)
     write(f"OK: {settings.config_path.name} và thư mục rules hợp lệ — {len(book.units)} đơn vị, "
           f"{len(book.directives)} văn bản chỉ đạo, {reports} báo cáo.")
+    for rep, kw in date_like_keywords(book):
+        write(f'Cảnh báo: {rep.file}: báo cáo {rep.id} có từ khóa "{kw}" chỉ gồm ngày, tháng, '
+              "năm: nó cũng khớp với dòng ngày tháng của mọi văn bản — hãy dùng từ khóa trong "
+              "tên báo cáo")
     return 0
 
 

@@ -32,7 +32,7 @@ class _Parser(argparse.ArgumentParser):
         raise SystemExit(2)
 
 
-def parse_at(text: str | None, tz: ZoneInfo) -> datetime:
+def parse_at(text: str | None, tz: ZoneInfo, flag: str = "--at") -> datetime:
     """--at: an ISO datetime (local time when no offset) or a date (the end of that day)."""
     if not text:
         return datetime.now(tz)
@@ -41,8 +41,8 @@ def parse_at(text: str | None, tz: ZoneInfo) -> datetime:
             return datetime.combine(date.fromisoformat(text), time(23, 59, 59), tzinfo=tz)
         moment = datetime.fromisoformat(text)
     except ValueError:
-        raise UsageError(f'--at "{text}" is not a date or time; write e.g. 2019-06-28 or '
-                         "2019-06-28T09:00:00+07:00") from None
+        raise UsageError(f'{flag} "{text}" không phải ngày hoặc thời điểm hợp lệ; viết ví dụ '
+                         "2019-06-28 hoặc 2019-06-28T09:00:00+07:00") from None
     return moment if moment.tzinfo else moment.replace(tzinfo=tz)
 
 

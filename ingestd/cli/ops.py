@@ -8,7 +8,7 @@ from ingestd.cli.main import UsageError, command, parse_at
 from ingestd.cli.output import table, to_json, write
 from ingestd.config import Settings
 from ingestd.daemon import Daemon
-from ingestd.daemon_health import source_health
+from ingestd.daemon_health import fault_line, fault_summary, source_health
 from ingestd.services import open_services
 from ingestd.store.outbox_repo import OutboxRepo
 
@@ -61,11 +61,12 @@ def health(args: argparse.Namespace, settings: Settings) -> int:
         sources = source_health(svc)
         states = svc.store.count_by_state()
         outbox = OutboxRepo(svc.store).counts()
+        faults = fault_summary(svc)
     finally:
         svc.close()
     data = {"sources": sources, "backlog": states.get("new", 0),
             "review": states.get("review", 0) + states.get("failed", 0),
-            "receipts": states, "outbox": outbox}
+            "receipts": states, "outbox": outbox, "faults": faults}
     if args.format == "json":
         write(to_json(data))
     else:
@@ -77,4 +78,9 @@ def health(args: argparse.Namespace, settings: Settings) -> int:
         if outbox:
             line += " · hộp thư đi: " + ", ".join(f"{k} {v}" for k, v in sorted(outbox.items()))
         write(line)
-    return 1 if any(s["stale"] for s in sources) else 0
+        if fault_line(faults):
+            write("SỰ CỐ: " + str(fault_line(faults)))
+        if faults["quarantined"]:
+            write(f"Đã cách ly {faults['quarantined']} thư làm hỏng trình đọc (xem: ingestd "
+                  "unmatched)")
+    return 1 if any(s["stale"] for s in sources) or faults["retrying"] else 0

@@ -55,8 +55,8 @@ def _table_row(d: dict, svc: Services) -> list[str]:
 def receipts(args: argparse.Namespace, settings: Settings) -> int:
     svc = open_services(settings, rules_required=False)
     try:
-        since = parse_at(args.since, settings.timezone).replace(hour=0, minute=0, second=0) \
-            if args.since else None
+        since = parse_at(args.since, settings.timezone, "--since").replace(
+            hour=0, minute=0, second=0) if args.since else None
         rows = _rows(svc, svc.store.receipts(since, (args.state,) if args.state else None))
     finally:
         svc.close()

@@ -5,7 +5,8 @@ from __future__ import annotations
 import argparse
 from datetime import datetime
 
-from ingestd.cli.main import command, parse_at
+from ingestd.calendar import parse_period
+from ingestd.cli.main import UsageError, command, parse_at
 from ingestd.cli.output import local, table, to_csv, to_json, write
 from ingestd.config import Settings
 from ingestd.errors import NotFoundError
@@ -21,8 +22,11 @@ def status(args: argparse.Namespace, settings: Settings) -> int:
     svc = open_services(settings)
     try:
         if args.report and args.report not in svc.rules.reports:
-            raise NotFoundError(f'no report "{args.report}"; reports: '
+            raise NotFoundError(f'không có báo cáo "{args.report}"; các báo cáo: '
                                 + ", ".join(sorted(svc.rules.reports)))
+        if args.period and parse_period(args.period) is None:
+            raise UsageError(f'--period "{args.period}" không phải kỳ báo cáo; viết ví dụ '
+                             "2019-Q2, 2019-H1, 2019-05 hoặc 2019")
         statuses = compute(svc, at, args.report, args.period)
         names = {u.id: u.name for u in svc.rules.units.values()}
         if args.format == "json":

@@ -8,7 +8,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
 
-from ingestd.daemon_health import source_health
+from ingestd.daemon_health import fault_line, fault_summary, source_health
 from ingestd.ledger import EXEMPT, LATE, MISSING, ON_TIME, PENDING
 from ingestd.notify.render import environment, render
 from ingestd.services import Services
@@ -94,6 +94,7 @@ def digest_data(svc: Services, at: datetime) -> dict[str, Any]:
         "today": today, "yesterday": today - timedelta(days=1), "at": local_at,
         "received": received, "open_reports": open_reports, "upcoming": upcoming,
         "review": review, "sources": source_health(svc, at), "events": events,
+        "fault": fault_line(fault_summary(svc)),
         "reminders_sent": len(sent), "reminders_by_report": sorted(per_report.items()),
     }
 

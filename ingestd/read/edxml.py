@@ -21,6 +21,7 @@ from defusedxml import DefusedXmlException
 from ingestd.config import ReadLimits
 from ingestd.errors import ParseError
 from ingestd.read.attachments import extract
+from ingestd.read.budget import Budget
 from ingestd.read.document import Document, PartProblem, ResponseFor, TextPart
 from ingestd.read.refs import parse_number
 from ingestd.read.vntext import clean
@@ -86,14 +87,40 @@ def parse_tree(raw: bytes) -> Element:
     return root
 
 
-def trace_time(root: Element, tz: ZoneInfo) -> datetime | None:
-    """The latest TraceHeader timestamp, as local time in ``tz``."""
-    stamps = [parse_datetime(t.text) for t in _children(root, "Timestamp")]
-    valid = [s for s in stamps if s is not None]
-    return max(valid).replace(tzinfo=tz) if valid else None
+def trace_time(root: Element, tz: ZoneInfo, trusted: frozenset[str] | None = None
+               ) -> datetime | None:
+    """When the official system received the package, from the hops that system wrote.
+
+    A sending unit writes its own TraceHeader timestamps, so they prove nothing: only hops by
+    an organ in ``trusted`` (the gateway's or the Office's own identifiers) count, the latest
+    of them. Without a list, only the package's ``To/OrganId`` hop counts, and only when it
+    is the last one (the receiving end stamps last). None: fall back to the file's time."""
+    hops = [(_text(h, "OrganId"), parse_datetime(_text(h, "Timestamp")))
+            for h in _children(root, "TraceHeader")]
+    hops = [(organ, when) for organ, when in hops if when is not None]
+    if not hops:
+        return None
+    if trusted:
+        times = [when for organ, when in hops if organ in trusted]
+        return max(times).replace(tzinfo=tz) if times else None
+    to = _text(_first(_first(root, "MessageHeader"), "To"), "OrganId")
+    organ, when = hops[-1]
+    return when.replace(tzinfo=tz) if to and organ == to else None
+
+
+def too_large(raw: bytes, limits: ReadLimits) -> Document | None:
+    """An edXML package over ``max_message_bytes`` is not parsed (a 126 MB drop would be)."""
+    if len(raw) <= limits.max_message_bytes:
+        return None
+    return Document(kind="edxml", problems=[PartProblem(
+        "edxml", f"gói edXML {len(raw)} byte vượt giới hạn {limits.max_message_bytes} byte "
+        "(max_message_bytes): không đọc")])
 
 
 def read_edxml(raw: bytes, limits: ReadLimits, extract_fn: Any = extract) -> Document:
+    big = too_large(raw, limits)
+    if big is not None:
+        return big
     root = parse_tree(raw)
     header = _first(root, "MessageHeader")
     doc = Document(kind="edxml")
@@ -131,6 +158,7 @@ def read_edxml(raw: bytes, limits: ReadLimits, extract_fn: Any = extract) -> Doc
     content = _text(header, "Content")
     if content:
         doc.parts.append(TextPart("edxml:Content", content))
+    budget = Budget(limits)
     for att in _children(root, "Attachment"):
         name = _text(att, "AttachmentName") or _text(att, "ContentId") or "attachment"
         doc.attachments.append(name)
@@ -141,6 +169,5 @@ def read_edxml(raw: bytes, limits: ReadLimits, extract_fn: Any = extract) -> Doc
         except (binascii.Error, ValueError):
             doc.problems.append(PartProblem(f"attachment:{name}", "invalid base64"))
             continue
-        got = extract_fn(name, data, limits)
-        doc.add_extracted(got.parts, got.problems, got.legacy)
+        budget.read(name, data, extract_fn, doc)
     return doc.analyse()

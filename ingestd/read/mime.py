@@ -17,14 +17,15 @@ import email.policy
 import re
 from collections.abc import Callable
 from email.message import Message
-from email.utils import getaddresses
 from html.parser import HTMLParser
 
 import mailparser
 
 from ingestd.config import ReadLimits
 from ingestd.read.attachments import Extracted, decode_text
+from ingestd.read.budget import Budget
 from ingestd.read.document import Document, PartProblem, TextPart
+from ingestd.read.headers import header_block, read_headers
 from ingestd.read.legacy import to_unicode
 from ingestd.read.vntext import clean
 
@@ -164,6 +165,27 @@ def _decoded_value(value: str) -> str:
         return value
 
 
+def _parse_tree(raw: bytes, doc: Document) -> tuple[Message | None, list, list[str]]:
+    """The MIME tree, through mail-parser (attachments, defects); the standard parser alone
+    for very large messages; None when the tree is too deep for either (headers still read)."""
+    if len(raw) <= STDLIB_ABOVE_BYTES:
+        try:
+            mp = mailparser.parse_from_bytes(raw)
+            return mp.message, mp.attachments, sorted(mp.defects_categories)
+        except RecursionError:
+            pass
+        except Exception as exc:  # noqa: BLE001 - mail-parser failed; the stdlib reads it
+            doc.problems.append(PartProblem("mime", f"mail-parser failed ({type(exc).__name__}); "
+                                            "read with the standard parser", blocking=False))
+    try:
+        msg = email.message_from_bytes(raw, policy=email.policy.compat32)
+        return msg, _stdlib_attachments(msg), []
+    except RecursionError:
+        doc.problems.append(PartProblem("mime", "MIME lồng nhau quá sâu: chỉ đọc được phần "
+                                        "tiêu đề thư"))
+        return None, [], []
+
+
 def read_email(raw: bytes, limits: ReadLimits, extract_fn: ExtractFn) -> Document:
     doc = Document(kind="email")
     if len(raw) > limits.max_message_bytes:
@@ -171,33 +193,24 @@ def read_email(raw: bytes, limits: ReadLimits, extract_fn: ExtractFn) -> Documen
                                         f"limit of {limits.max_message_bytes}; headers only"))
         head = raw.split(b"\r\n\r\n", 1)[0].split(b"\n\n", 1)[0]
         raw = head[: 1024 * 1024] + b"\r\n\r\n"
-    mp = None
-    if len(raw) <= STDLIB_ABOVE_BYTES:
-        try:
-            mp = mailparser.parse_from_bytes(raw)
-        except Exception as exc:  # noqa: BLE001 - mail-parser failed; the stdlib reads it
-            doc.problems.append(PartProblem("mime", f"mail-parser failed ({type(exc).__name__}); "
-                                            "read with the standard parser", blocking=False))
-    if mp is not None:
-        msg: Message = mp.message
-        attachments, defects, subject = mp.attachments, sorted(mp.defects_categories), mp.subject
-    else:
-        msg = email.message_from_bytes(raw, policy=email.policy.compat32)
-        attachments, defects, subject = _stdlib_attachments(msg), [], msg.get("Subject", "")
+    head = read_headers(header_block(raw))
+    doc.subject, doc.message_id, doc.date_header = head.subject, head.message_id, head.date
+    doc.sender, doc.sender_name = head.sender, head.sender_name
+    doc.auth_results = list(head.auth_results)
+    if doc.subject:
+        doc.parts.append(TextPart("subject", doc.subject))
+    msg, attachments, defects = _parse_tree(raw, doc)
     if defects:
         doc.problems.append(PartProblem("mime", "MIME defects: " + ", ".join(defects),
                                         blocking=False))
-    doc.subject = _one_line(_decoded_header(msg, "Subject") or subject)
-    doc.message_id = _one_line(msg.get("Message-ID", "")).strip("<>") or None
-    doc.date_header = _one_line(msg.get("Date", "")) or None
-    froms = getaddresses([_decoded_header(msg, "From")])
-    if froms and froms[0][1]:
-        doc.sender_name = _one_line(froms[0][0]) or None
-        doc.sender = froms[0][1].strip().lower()
-    doc.auth_results = [_one_line(v) for v in (msg.get_all("Authentication-Results") or [])]
-    if doc.subject:
-        doc.parts.append(TextPart("subject", doc.subject))
-    _walk_bodies(msg, limits, doc)
+    if msg is None:
+        return doc.analyse()
+    try:
+        _walk_bodies(msg, limits, doc)
+    except RecursionError:
+        doc.problems.append(PartProblem("mime", "MIME lồng nhau quá sâu: phần thân không đọc "
+                                        "được"))
+    budget = Budget(limits)
     for att in attachments:
         name = _one_line(att.get("filename") or "attachment")[:200]
         doc.attachments.append(name)
@@ -209,23 +222,5 @@ def read_email(raw: bytes, limits: ReadLimits, extract_fn: ExtractFn) -> Documen
         except (binascii.Error, ValueError):
             doc.problems.append(PartProblem(f"attachment:{name}", "invalid base64"))
             continue
-        got = extract_fn(name, data, limits)
-        doc.add_extracted(got.parts, got.problems, got.legacy)
+        budget.read(name, data, extract_fn, doc)
     return doc.analyse()
-
-
-def _decoded_header(msg: Message, name: str) -> str:
-    value = msg.get(name)
-    if value is None:
-        return ""
-    try:
-        parts = email.header.decode_header(str(value))
-    except (ValueError, email.errors.HeaderParseError):
-        return str(value)
-    out = []
-    for chunk, charset in parts:
-        if isinstance(chunk, bytes):
-            out.append(decode_body(chunk, charset))
-        else:
-            out.append(chunk)
-    return "".join(out)

@@ -14,8 +14,11 @@ from datetime import date
 from ingestd.read.vntext import fold
 
 _LETTERS = r"A-Za-zĐđÐ&\u00c0-\u1ef9"
+# A number starts after a non-word character, or glued to the words that announce one:
+# "sốCV924/UBND-TH", "số760/UBND-TH", "theoVB760/UBND-TH" (folded: so, cv, vb).
+_START = r"(?:(?<![\d/\w])|(?<=so)|(?<=so:)|(?<=cv)|(?<=vb)|(?<=[a-z])(?=(?:cv|vb)\s*\d))"
 _NUMBER = re.compile(
-    rf"(?<![\d/\w])(?:(?:cv|vb)\s*(?:so\s*:?\s*)?)?(?P<num>\d{{1,5}})\s*/\s*"
+    rf"{_START}(?:(?:cv|vb)\s*(?:so\s*:?\s*)?)?(?P<num>\d{{1,5}})\s*/\s*"
     rf"(?:(?P<year>(?:19|20)\d{{2}})\s*/\s*)?"
     rf"(?P<notation>[{_LETTERS}][{_LETTERS}]{{0,9}}(?:\s*-\s*[{_LETTERS}0-9][{_LETTERS}0-9]{{0,11}}){{0,4}})",
     re.IGNORECASE)

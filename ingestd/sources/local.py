@@ -4,6 +4,7 @@ gateway's drop folder (edxml-dir)."""
 from __future__ import annotations
 
 import os
+import stat
 import time
 from dataclasses import dataclass
 from datetime import UTC, datetime
@@ -15,7 +16,8 @@ import structlog
 from ingestd.config import GatewayInbox, MaildirSource
 from ingestd.errors import ParseError, SourceError
 from ingestd.read.edxml import parse_tree, trace_time
-from ingestd.sources.files import Incoming, iter_maildir
+from ingestd.sources.files import Refused, iter_maildir, read_regular
+from ingestd.sources.intake import store_incoming
 from ingestd.store.repo import Store, rid
 
 log = structlog.get_logger("ingestd.sources")
@@ -32,20 +34,8 @@ def poll_maildir(src: MaildirSource, store: Store) -> PollResult:
     key = f"maildir:{src.name}"
     if not src.path.is_dir():
         raise SourceError(f"Maildir {src.path} does not exist")
-    known = store.source_refs(key)
-    result = PollResult()
-    for item in iter_maildir(src.path, skip=known):
-        if not isinstance(item, Incoming):
-            result.failed += 1
-            log.warning("maildir file unreadable", source=key, ref=item.ref, reason=item.reason)
-            continue
-        added = store.add_raw(key, item.raw, item.received_at, item.ref)
-        if added.created:
-            result.new += 1
-            log.info("stored", receipt=rid(added.id), source=key, ref=item.ref)
-        else:
-            result.already += 1
-    return result
+    summary = store_incoming(store, key, iter_maildir(src.path, skip=store.source_refs(key)))
+    return PollResult(summary.new, summary.already, len(summary.failed))
 
 
 _SUFFIXES = (".edxml", ".xml")
@@ -65,14 +55,28 @@ def _unique(target: Path) -> Path:
 def _settled(path: Path, settle: float, now: float) -> bool:
     """A file still being written (recent mtime) is left for the next poll."""
     try:
-        st = path.stat()
+        st = path.lstat()
     except FileNotFoundError:
         return False
+    if not stat.S_ISREG(st.st_mode):
+        return True                     # refused at once, with its reason
     return now - st.st_mtime >= settle and st.st_size > 0
 
 
-def poll_gateway(src: GatewayInbox, store: Store, tz: ZoneInfo) -> PollResult:
-    """Store each settled edXML drop, then move it to processed/ (or failed/ + reason)."""
+def _move_failed(path: Path, folder: Path, reason: str) -> None:
+    """To failed/ with a .reason.txt beside it. A link is moved as a link: its target is
+    never touched."""
+    target = _unique(folder / path.name)
+    os.replace(path, target)
+    target.with_name(target.name + ".reason.txt").write_text(reason + "\n", encoding="utf-8")
+
+
+def poll_gateway(src: GatewayInbox, store: Store, tz: ZoneInfo, max_bytes: int) -> PollResult:
+    """Store each settled edXML drop, then move it to processed/ (or failed/ + reason).
+
+    The receipt time is the latest trace hop written by a trusted organ (the gateway's own, see
+    ``trace_time``), else the file's modification time, written by our gateway client when it
+    received the package -- never a timestamp the sending unit wrote itself."""
     key = f"gateway:{src.name}"
     inbox = src.path
     if not inbox.is_dir():
@@ -83,17 +87,27 @@ def poll_gateway(src: GatewayInbox, store: Store, tz: ZoneInfo) -> PollResult:
     result = PollResult()
     now = time.time()
     for path in sorted(inbox.iterdir()):
-        if (not path.is_file() or path.name.startswith(".") or path.suffix.lower()
-                not in _SUFFIXES or not _settled(path, src.settle_seconds, now)):
+        if (path.name.startswith(".") or path.name in ("processed", "failed")
+                or path.suffix.lower() not in _SUFFIXES
+                or not _settled(path, src.settle_seconds, now)):
             continue
-        raw = path.read_bytes()
-        reason = None
         try:
-            received = trace_time(parse_tree(raw), tz)
-        except ParseError as exc:
-            received, reason = None, str(exc)
+            raw = read_regular(path, max_bytes=max(max_bytes, 1) * 4)
+        except Refused as exc:
+            _move_failed(path, failed, str(exc))
+            result.failed += 1
+            log.warning("gateway file refused: moved to failed/", source=key, ref=path.name,
+                        reason=str(exc))
+            continue
+        reason = None
+        received = None
+        if len(raw) <= max_bytes:
+            try:
+                received = trace_time(parse_tree(raw), tz, src.trusted_organ_ids or None)
+            except ParseError as exc:
+                reason = str(exc)
         if received is None:
-            received = datetime.fromtimestamp(path.stat().st_mtime, UTC)
+            received = datetime.fromtimestamp(path.lstat().st_mtime, UTC)
         added = store.add_raw(key, raw, received, path.name)   # raw stored before the move
         if added.created:
             result.new += 1
@@ -101,10 +115,7 @@ def poll_gateway(src: GatewayInbox, store: Store, tz: ZoneInfo) -> PollResult:
         else:
             result.already += 1
         if reason:
-            target = _unique(failed / path.name)
-            os.replace(path, target)
-            target.with_name(target.name + ".reason.txt").write_text(
-                f"{reason}\nreceipt: {rid(added.id)}\n", encoding="utf-8")
+            _move_failed(path, failed, f"{reason}\nreceipt: {rid(added.id)}")
             result.failed += 1
             log.warning("edXML malformed: moved to failed/", source=key, ref=path.name,
                         reason=reason, receipt=rid(added.id))

@@ -70,6 +70,21 @@ class Assignment(SQLModel, table=True):
     created_at: datetime
 
 
+class ReceiptFault(SQLModel, table=True):
+    """An infrastructure failure while reading a receipt (blob unreadable, reader crashed):
+    never a verdict about the message. Retried with backoff; a message that keeps crashing the
+    reader is quarantined (state failed) after a few attempts. Gone once it reads."""
+
+    __tablename__ = "receipt_fault"
+    receipt_id: int = Field(foreign_key="receipt.id", primary_key=True)
+    kind: str = Field(max_length=20)            # storage | reader
+    attempts: int = 0
+    last_error: str | None = Field(default=None, sa_column=Column(Text))
+    first_at: datetime
+    last_at: datetime
+    quarantined: bool = False
+
+
 class SourceState(SQLModel, table=True):
     """Per source (and IMAP folder): where fetching stands and how healthy it is."""
 

@@ -19,7 +19,7 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import delete, func, or_, update
+from sqlalchemy import delete, event, func, or_, update
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
@@ -28,9 +28,52 @@ from ingestd.ledger import Counted, Exemption
 from ingestd.read.document import Document
 from ingestd.store.blobs import BlobStore
 from ingestd.store.db import from_db, make_engine, migrate, to_db, utcnow
-from ingestd.store.models import Assignment, Event, Receipt, ReceiptMatch, SourceState
+from ingestd.store.models import (
+    Assignment,
+    Event,
+    Receipt,
+    ReceiptFault,
+    ReceiptMatch,
+    SourceState,
+)
 
 NEW = "new"
+QUARANTINE_AFTER = 3            # a message that crashed the reader this often is set aside
+RETRY_OWNER = "retry"           # the lease owner of a receipt waiting for a retry
+
+
+def retry_delay(attempts: int) -> timedelta:
+    """30 s, 1 min, 2 min ... capped at one hour."""
+    return timedelta(seconds=min(3600, 30 * 2 ** max(0, attempts - 1)))
+
+
+_CONTROL = dict.fromkeys(c for c in range(32) if chr(c) not in "\t\n\r")
+
+
+def _sanitize(value: str) -> str:
+    """Text as a row can hold it: no NUL (PostgreSQL refuses it) nor other control chars."""
+    return value.translate(_CONTROL) if any(ord(c) < 32 for c in value) else value
+
+
+@event.listens_for(Session, "before_flush")
+def _sanitize_rows(session: Session, _context: object, _instances: object) -> None:
+    """Every text that goes into a row passes here: one hostile header (a NUL in Date: or
+    Message-ID:) must not make every later insert fail on PostgreSQL."""
+    for obj in list(session.new) + list(session.dirty):
+        for key, value in vars(obj).items():
+            if isinstance(value, str) and not key.startswith("_"):
+                clean = _sanitize(value)
+                if clean is not value and clean != value:
+                    setattr(obj, key, clean)
+
+
+@dataclass(frozen=True)
+class Fault:
+    """An infrastructure failure while reading one receipt: retried, never a verdict."""
+
+    receipt_id: int
+    kind: str              # storage (the blob cannot be read) | reader (the reader crashed)
+    message: str
 
 
 def owner_id() -> str:
@@ -43,10 +86,10 @@ def rid(receipt_id: int) -> str:
 
 
 def parse_rid(text: str) -> int:
-    m = re.fullmatch(r"(?:r-?)?0*(\d+)", text.strip(), re.IGNORECASE)
+    m = re.fullmatch(r"(?:r-?)?0*(\d{1,18})", text.strip(), re.IGNORECASE)
     if not m:
-        raise NotFoundError(f'"{text}" is not a receipt id; use the id shown by '
-                            "`ingestd receipts`, e.g. r-000123")
+        raise NotFoundError(f'"{text}" không phải mã biên nhận; dùng mã mà `ingestd receipts` '
+                            "hiển thị, ví dụ r-000123")
     return int(m.group(1))
 
 
@@ -208,11 +251,45 @@ class Store:
                 row.lease_owner, row.lease_until = None, None
                 row.evidence = json.dumps(o.evidence, ensure_ascii=False, default=str)
                 s.exec(delete(ReceiptMatch).where(col(ReceiptMatch.receipt_id) == o.receipt_id))
+                s.exec(delete(ReceiptFault).where(col(ReceiptFault.receipt_id) == o.receipt_id))
                 for report, period, conf in o.matches:
                     s.add(ReceiptMatch(receipt_id=o.receipt_id, report=report, period=period,
                                        unit=o.unit or "", confidence=conf))
                 s.add(row)
             s.commit()
+
+    def record_faults(self, faults: list[Fault]) -> list[int]:
+        """Count an attempt for each, and lease the receipt to ``retry`` until its next try
+        (so claim_pending leaves it alone meanwhile). A receipt whose reading crashed the
+        reader ``QUARANTINE_AFTER`` times is quarantined: state failed, with the reason. A
+        storage fault is retried for ever (an unmounted store must not misfile a backlog).
+        Returns the ids quarantined now."""
+        now, quarantined = utcnow(), []
+        with self.session() as s:
+            for f in faults:
+                row = s.get(Receipt, f.receipt_id)
+                if row is None:
+                    continue
+                fault = s.get(ReceiptFault, f.receipt_id) or ReceiptFault(
+                    receipt_id=f.receipt_id, kind=f.kind, first_at=now, last_at=now)
+                fault.kind, fault.last_error, fault.last_at = f.kind, f.message[:2000], now
+                fault.attempts += 1
+                row.lease_owner = RETRY_OWNER
+                row.lease_until = now + retry_delay(fault.attempts)
+                if f.kind == "reader" and fault.attempts >= QUARANTINE_AFTER:
+                    fault.quarantined = True
+                    row.state, row.lease_owner, row.lease_until = "failed", None, None
+                    row.reason = (f"đã cách ly: việc đọc thư gặp sự cố {fault.attempts} lần "
+                                  f"liên tiếp ({f.message[:200]}); cần kiểm tra thủ công")
+                    quarantined.append(f.receipt_id)
+                s.add(fault)
+                s.add(row)
+            s.commit()
+        return quarantined
+
+    def faults(self) -> list[ReceiptFault]:
+        with self.session() as s:
+            return list(s.exec(select(ReceiptFault).order_by(col(ReceiptFault.last_at).desc())))
 
     def rows(self, ids: list[int]) -> list[Receipt]:
         with self.session() as s:

@@ -1,0 +1,106 @@
+"""Message headers, read from the raw bytes with the standard library's header registry.
+
+Addresses are parsed *before* anything is decoded (RFC 2047 encoded words may only stand for
+display names, never for an address), so ``From: =?utf-8?b?<official address>?=
+<attacker@evil.example>`` is the attacker's address with a display name that looks official,
+and a display name with a comma inside an encoded word stays one name. Raw 8-bit headers
+(RFC 6532 UTF-8, and the windows-1258 some Vietnamese mail clients still write) are decoded
+from their bytes before the encoded words are. Parsing the header block alone never recurses,
+so a message whose MIME tree is too deep to parse keeps its headers.
+"""
+
+from __future__ import annotations
+
+import email.parser
+import email.policy
+import re
+from dataclasses import dataclass
+from email.message import Message
+from email.utils import getaddresses
+
+from ingestd.read.attachments import decode_text
+from ingestd.read.vntext import clean
+
+HEADER_BYTES = 1024 * 1024           # a header block larger than this is cut (hostile)
+_FOLD = re.compile(r"\r?\n(?=[ \t])")
+
+
+@dataclass(frozen=True)
+class Headers:
+    subject: str
+    sender: str | None             # address, lower case
+    sender_name: str | None
+    message_id: str | None
+    date: str | None
+    auth_results: tuple[str, ...]
+
+
+def header_block(raw: bytes) -> Message:
+    """The header block only, parsed without touching the body."""
+    head = raw[:HEADER_BYTES]
+    return email.parser.BytesHeaderParser(policy=email.policy.compat32).parsebytes(head)
+
+
+def _raw_text(value: object) -> str:
+    """A header value as the sender wrote it: 8-bit bytes decoded as UTF-8, else as the
+    legacy Vietnamese code pages; folding removed."""
+    text = str(value)
+    data = text.encode("utf-8", "surrogateescape")
+    try:
+        text = data.decode("utf-8")
+    except UnicodeDecodeError:
+        text = decode_text(data)
+    return _FOLD.sub("", text)
+
+
+def _one_line(text: str) -> str:
+    return " ".join(clean(text).split())
+
+
+def decoded(name: str, value: object) -> str:
+    """A header decoded as a reader sees it (encoded words, with the whitespace rules of
+    RFC 2047 that keep ``số`` and ``760/UBND-TH`` apart)."""
+    text = _raw_text(value)
+    try:
+        return _one_line(str(email.policy.default.header_factory(name, text)))
+    except Exception:  # noqa: BLE001 - a header the registry cannot model: keep it as written
+        return _one_line(text)
+
+
+def first_address(value: object) -> tuple[str | None, str | None]:
+    """(display name, address) of the first mailbox in an address header."""
+    text = _raw_text(value)
+    try:
+        header = email.policy.default.header_factory("from", text)
+        for addr in header.addresses:           # type: ignore[attr-defined]
+            if addr.addr_spec and "@" in addr.addr_spec:
+                return _one_line(addr.display_name) or None, addr.addr_spec.strip().lower()
+    except Exception:  # noqa: BLE001 - fall back to the plain parser on the undecoded text
+        pass
+    pairs = getaddresses([text])
+    if pairs and "@" in pairs[0][1]:
+        return None, pairs[0][1].strip().lower()
+    return None, None
+
+
+def _raw_values(msg: Message, name: str) -> list[str]:
+    """The values as stored (8-bit bytes kept as surrogates): ``msg[name]`` would hand back
+    a Header with the bytes replaced by U+FFFD."""
+    name = name.lower()
+    return [str(v) for k, v in msg.raw_items() if k.lower() == name]
+
+
+def read_headers(msg: Message) -> Headers:
+    def first(name: str) -> str | None:
+        values = _raw_values(msg, name)
+        return values[0] if values else None
+
+    sender_name, sender = first_address(first("From")) if first("From") is not None else (None, None)
+    subject, mid, date = first("Subject"), first("Message-ID"), first("Date")
+    return Headers(
+        subject=decoded("subject", subject) if subject is not None else "",
+        sender=sender, sender_name=sender_name,
+        message_id=(_one_line(_raw_text(mid)).strip("<> ") or None) if mid is not None else None,
+        date=(_one_line(_raw_text(date)) or None) if date is not None else None,
+        auth_results=tuple(_one_line(_raw_text(v))
+                           for v in _raw_values(msg, "Authentication-Results")))
