@@ -7,10 +7,12 @@ from __future__ import annotations
 import email
 import email.policy
 import shutil
+import socket
 import sqlite3
 import subprocess
 import threading
 import time
+from pathlib import Path
 
 import pytest
 from daemon_proc import cli_json, start, stop, wait_for
@@ -137,6 +139,39 @@ def test_database_locked_for_a_while(project, cli, sample_dir, round_):
     assert len(rows) == 56 and all(r["state"] != "new" for r in rows)
 
 
+class NotifySocket:
+    """A stand-in for systemd's notify socket: records what the daemon sends, and when."""
+
+    def __init__(self, path: Path):
+        self.path = path
+        self.sock = socket.socket(socket.AF_UNIX, socket.SOCK_DGRAM)
+        self.sock.bind(str(path))
+        self.sock.settimeout(0.5)
+        self._got: list[tuple[float, str]] = []
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._listen, daemon=True)
+        self._thread.start()
+
+    def _listen(self) -> None:
+        while not self._stop.is_set():
+            try:
+                data = self.sock.recv(4096)
+            except TimeoutError:
+                continue
+            except OSError:
+                return
+            for line in data.decode().splitlines():
+                self._got.append((time.monotonic(), line))
+
+    def messages(self) -> list[tuple[float, str]]:
+        return list(self._got)
+
+    def close(self) -> None:
+        self._stop.set()
+        self._thread.join(5)
+        self.sock.close()
+
+
 @pytest.mark.slow
 @pytest.mark.parametrize("round_", ROUNDS)
 def test_postgres_down_then_back_the_daemon_recovers(project, sample_dir, round_):
@@ -147,17 +182,24 @@ def test_postgres_down_then_back_the_daemon_recovers(project, sample_dir, round_
         for sub in ("cur", "new", "tmp"):
             (md / sub).mkdir(parents=True)
         project.write_config('[[maildir]]\nname = "local"\npath = "md"\n')
-        proc = start(project.config)
+        watchdog = NotifySocket(project.root / "notify.sock")
+        proc = start(project.config, env={"NOTIFY_SOCKET": str(watchdog.path),
+                                          "WATCHDOG_USEC": "4000000"})
         try:
             assert wait_for(lambda: "ingestd running" in (project.root / "daemon.log").read_text(), 30)
             pg_ctl = [str(pg.bin / "pg_ctl"), "-D", str(pg.data), "-w", "-t", "30"]
             runas = ["runuser", "-u", pg.user, "--"] if pg.user else []
             subprocess.run(runas + pg_ctl + ["-m", "fast", "stop"], check=True, capture_output=True)
+            down_at = time.monotonic()
             files = sorted((sample_dir / "Maildir" / "cur").iterdir())[:10]
             for f in files:
                 shutil.copy(f, md / "cur" / f.name)
             time.sleep(20)                                  # a few polls fail meanwhile
             assert proc.poll() is None                      # still running
+            # systemd would kill a daemon that stops feeding its watchdog (WatchdogSec=4 s
+            # here): it must keep feeding it while the database is down
+            fed = [t for t, m in watchdog.messages() if m == "WATCHDOG=1" and t > down_at + 1]
+            assert len(fed) >= 6, fed
             subprocess.run(runas + pg_ctl + ["-l", str(pg.dir / "log"), "-o",
                            f"-p {pg.port} -k {pg.dir} -c listen_addresses=127.0.0.1", "start"],
                            check=True, capture_output=True)
@@ -166,6 +208,7 @@ def test_postgres_down_then_back_the_daemon_recovers(project, sample_dir, round_
                                         cli_json(project.config, "receipts")), 60, every=2)
         finally:
             assert stop(proc) == 0
+            watchdog.close()
         log = (project.root / "daemon.log").read_text()
         assert "source failed" in log and "OperationalError" in log
     finally:

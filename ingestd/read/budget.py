@@ -43,6 +43,9 @@ class Budget:
             limits = replace(limits, attachment_seconds=left)
         got = extract_fn(name, data, limits)
         doc.add_extracted(got.parts, got.problems, got.legacy)
+        if not got.problems and not any(p.text.strip() for p in got.parts):
+            doc.problems.append(PartProblem(f"attachment:{name}", "tệp không có chữ nào đọc "
+                                            "được (trống)", blocking=False))
 
     def _stop(self, doc: Document, reason: str) -> None:
         self.stopped = True

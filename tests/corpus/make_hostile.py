@@ -61,6 +61,44 @@ def _many_parts(n: int) -> bytes:
                parts + b"--b--\r\n")
 
 
+def _b64word(text: str) -> str:
+    import base64
+
+    return "=?utf-8?b?" + base64.b64encode(text.encode()).decode() + "?="
+
+
+def _plain(headers: str, body: str, auth: str = AUTH) -> bytes:
+    """A one-part message whose headers are written as given (no generator tidying them)."""
+    return (f"Authentication-Results: {auth}\r\n{headers}MIME-Version: 1.0\r\n"
+            "Content-Type: text/plain; charset=utf-8\r\nContent-Transfer-Encoding: 8bit\r\n"
+            "\r\n").encode() + body.encode()
+
+
+def _comma_name() -> bytes:
+    from email.headerregistry import Address
+    from email.message import EmailMessage
+
+    msg = EmailMessage()
+    msg["Authentication-Results"] = AUTH
+    msg["From"] = Address("Sở Văn hóa, Thể thao và Du lịch", "svhttdl", "laichau.gov.vn")
+    msg["Subject"] = "Báo cáo"
+    msg.set_content(CITE)
+    return bytes(msg)
+
+
+def _raw_subject(encoding: str) -> bytes:
+    from ingestd.testing import encode_cp1258
+
+    subject = "Sở KH&ĐT báo cáo theo Văn bản số 760/UBND-TH"
+    data = subject.encode() if encoding == "utf-8" else encode_cp1258(subject)
+    return (f"Authentication-Results: {AUTH}\r\nFrom: skhdt@laichau.gov.vn\r\n").encode() + \
+        b"Subject: " + data + b"\r\nContent-Type: text/plain\r\n\r\nKinh gui UBND tinh.\r\n"
+
+
+def _huge_edxml() -> bytes:
+    return _edxml(attachments=[("bc.zip", b"\0" * (40 << 20))])     # ~54 MB once in base64
+
+
 def _edxml(**kw) -> bytes:  # type: ignore[no-untyped-def]
     args = dict(organ_id="000.07.31.H30", organ_name="Sở KH&ĐT", code_number="1",
                 code_notation="BC-SKHĐT", subject="Báo cáo", content=CITE,
@@ -163,6 +201,32 @@ CASES: list[Case] = [
                                                       b"<ContentTransferEncoded>@@@###</ContentTransferEncoded>"
                                                       b"</Attachment></AttachmentEncoded>"),
          ("matched",), "invalid base64"),
+    # -- the ledger no one can game: forged senders, misread headers, glued references
+    Case("forged-encoded-from", lambda: _plain(f"From: {_b64word('skhdt@laichau.gov.vn')} "
+                                               "<attacker@evil.example>\r\nSubject: Báo cáo\r\n", CITE,
+                                               "mail.laichau.gov.vn; dmarc=pass"),
+         ("review",), "evil.example"),
+    Case("dmarc-pass-without-header-from", lambda: _plain("From: skhdt@laichau.gov.vn\r\nSubject: BC\r\n",
+                                                          CITE, "mail.laichau.gov.vn; dmarc=pass"),
+         ("review",), "header.from"),
+    Case("comma-in-encoded-name", _comma_name, ("matched",)),
+    Case("folded-encoded-subject", lambda: _plain("From: skhdt@laichau.gov.vn\r\nSubject: "
+                                                  f"{_b64word('Báo cáo thực hiện Văn bản số')}\r\n"
+                                                  " 760/UBND-TH\r\n", "Kính gửi UBND tỉnh."),
+         ("matched",)),
+    Case("raw-utf8-subject", lambda: _raw_subject("utf-8"), ("matched",)),
+    Case("raw-cp1258-subject", lambda: _raw_subject("cp1258"), ("matched",)),
+    Case("glued-reference", lambda: _plain("From: skhdt@laichau.gov.vn\r\nSubject: BC\r\n",
+                                           "Thực hiện Văn bản sốCV760/UBND-TH của UBND tỉnh"),
+         ("matched",)),
+    Case("nul-in-date-and-message-id", lambda: _plain("From: skhdt@laichau.gov.vn\r\nSubject: BC\r\n"
+                                                      "Message-ID: <a\x00b@laichau.gov.vn>\r\n"
+                                                      "Date: Mon, 20 May\x00 2019\r\n", CITE),
+         ("matched",)),
+    Case("mime-1000-deep", lambda: mime_nested(1000), ("review",), "lồng nhau quá sâu"),
+    Case("attachments-over-the-cap", lambda: report(*[(f"phu-luc-{i}.txt", b"x") for i in range(60)]),
+         ("matched",), "tệp đính kèm"),
+    Case("edxml-over-the-size-limit", _huge_edxml, ("failed",), "vượt giới hạn", large=True),
 ]
 
 
