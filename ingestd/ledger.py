@@ -23,6 +23,7 @@ class Counted:
     unit: str
     received_at: datetime      # aware
     message_id: str | None = None
+    copies: int = 1            # distinct messages this row stands for (the store's summary)
 
 
 @dataclass(frozen=True)
@@ -116,5 +117,5 @@ def _cell(unit: str, receipts: list[Counted], exempt_reason: str | None, due: da
     first = distinct[0]
     late = days_late(first.received_at, due)
     return Cell(unit, LATE if first.received_at > due else ON_TIME, first.received_at, late,
-                first.receipt, len(distinct) - 1)
+                first.receipt, sum(c.copies for c in distinct) - 1)
 

@@ -209,13 +209,14 @@ def reprocess(svc: Services, reread: bool = False) -> ProcessSummary:
     summary = ProcessSummary()
     ctx = _context(svc)
     ids = svc.store.all_ids()
-    assigned = {a.receipt_id for a in svc.store.assignments() if not a.exempt}
+    decided = {a.receipt_id: a.action for a in svc.store.assignments()
+               if a.active and a.action != "exempt"}
     for i in range(0, len(ids), 200):
         rows = svc.store.rows(ids[i:i + 200])
         outcomes: list[Outcome | Fault] = []
         for row in rows:
             assert row.id is not None
-            if row.id in assigned and row.state == "matched":
+            if row.id in decided:              # a clerk's decision stands until it is undone
                 summary.by_state["assigned"] = summary.by_state.get("assigned", 0) + 1
                 continue
             if row.document is None or reread:

@@ -15,7 +15,7 @@ STATUS_VI = {ON_TIME: "đúng hạn", LATE: "chậm", MISSING: "chưa gửi", PE
 
 def compute(svc: Services, at: datetime, report: str | None = None,
             period: str | None = None, since: datetime | None = None) -> list[ReportStatus]:
-    counted, exemptions = svc.store.counted()
+    counted, exemptions = svc.store.counted(at)
     return status_cells(svc.rules, svc.calendar, counted, exemptions, at, report, period, since)
 
 

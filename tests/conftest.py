@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import sys
 import textwrap
+import time
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -63,6 +65,22 @@ class Project:
 
     def services(self) -> Services:
         return open_services(load_settings(self.config))
+
+    def load_sample(self, cli: Cli, sample: Path, workers: int = 1) -> None:
+        """The sample province as production receives it: the Maildir backfilled by import,
+        the gateway's drops through a gateway source (an OrganId counts only then)."""
+        inbox = self.root / "gateway"
+        shutil.copytree(sample / "gateway", inbox)
+        old = time.time() - 60
+        for f in inbox.iterdir():
+            os.utime(f, (old, old))
+        self.write_config(self.extra + '\n[[gateway]]\nname = "truc"\nkind = "edxml-dir"\n'
+                                       'path = "gateway"\n')
+        self.config.write_text(self.config.read_text().replace("workers = 1", f"workers = {workers}"))
+        code, out, err = cli(self, "import", str(sample / "Maildir"))
+        assert code == 0, err
+        code, out, err = cli(self, "fetch")
+        assert code == 0 and "3 thư mới" in out, out + err
 
     def write_rule(self, name: str, text: str) -> Path:
         path = self.rules / name

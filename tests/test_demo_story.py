@@ -4,10 +4,6 @@ Directive 08/CT-UBND (11/36 answered 760/UBND-TH, 9 late; 28/35 KT-XH, 9 late; 1
 
 from __future__ import annotations
 
-import os
-import shutil
-import time
-
 AT = "2019-06-28T09:00:00+07:00"
 
 
@@ -17,20 +13,8 @@ def counts(status: dict, report: str) -> tuple[int, int, int, int]:
 
 
 def test_seed_story_numbers(project, cli, sample_dir):
-    # the Maildir backfilled by import, the gateway's drops through the gateway source (an
-    # edXML's OrganId is believed only when the gateway delivered it)
-    inbox = project.root / "gateway"
-    shutil.copytree(sample_dir / "gateway", inbox)
-    old = time.time() - 60
-    for f in inbox.iterdir():
-        os.utime(f, (old, old))
-    project.write_config('[[gateway]]\nname = "truc"\nkind = "edxml-dir"\npath = "gateway"\n')
     # two reader processes, as in production: exercises the pool and the batch overlap
-    project.config.write_text(project.config.read_text().replace("workers = 1", "workers = 2"))
-    code, out, err = cli(project, "import", str(sample_dir / "Maildir"))
-    assert code == 0, err
-    code, out, err = cli(project, "fetch")
-    assert code == 0 and "3 thư mới" in out, out + err
+    project.load_sample(cli, sample_dir, workers=2)
     status = cli.json(project, "status", "--at", AT)
     assert status["as_of"] == AT
     assert counts(status, "760-ha-tang") == (36, 11, 9, 2)
@@ -55,7 +39,7 @@ def test_import_is_idempotent(project, cli, sample_dir):
 
 
 def test_review_queue_explains_itself(project, cli, sample_dir):
-    cli(project, "import", str(sample_dir / "Maildir"), str(sample_dir / "gateway"))
+    project.load_sample(cli, sample_dir)
     queue = cli.json(project, "unmatched")
     reasons = {r["sender"]: r["reason"] for r in queue}
     assert "DMARC fail" in reasons["syt@laichau.gov.vn"]

@@ -249,7 +249,7 @@ class _Tables(HTMLParser):
 
 def test_digest_numbers_rendering_and_once_a_day(project, cli, smtp, sample_dir):
     configure_smtp(project, smtp.port)          # the base config has [digest] to tonghop@
-    cli(project, "import", str(sample_dir / "Maildir"), str(sample_dir / "gateway"))
+    project.load_sample(cli, sample_dir)
     code, out, _ = cli(project, "digest", "--preview", "--at", "2019-06-28T09:00:00+07:00")
     assert code == 0
     assert "Đã gửi 11/36 (2 đúng hạn, 9 chậm), chưa gửi 25." in out

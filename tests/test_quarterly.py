@@ -17,7 +17,7 @@ AT = "2019-07-08T09:00:00+07:00"
 
 @pytest.fixture
 def q2(project, cli, sample_dir, tmp_path):
-    cli(project, "import", str(sample_dir / "Maildir"), str(sample_dir / "gateway"))
+    project.load_sample(cli, sample_dir)
     out = tmp_path / "q2.docx"
     code, stdout, err = cli(project, "report", "quarter", "2019-Q2", "--at", AT, "--out", str(out),
                             "--csv", str(tmp_path / "q2.csv"), "--xlsx", str(tmp_path / "q2.xlsx"))

@@ -111,11 +111,18 @@ def test_a_version_1_database_is_migrated_with_its_data(db_url, tmp_path):
     with first.engine.begin() as conn:           # make it look like a v1 database
         conn.execute(text("ALTER TABLE receipt DROP COLUMN lease_owner"))
         conn.execute(text("ALTER TABLE receipt DROP COLUMN lease_until"))
+        for column in ("kind", "undone_at", "undone_by", "undo_reason"):
+            conn.execute(text(f"ALTER TABLE assignment DROP COLUMN {column}"))
+        conn.execute(text("INSERT INTO assignment (receipt_id, unit, report, exempt, actor, "
+                          "created_at) VALUES (:r, 'so-khdt', '760-ha-tang', false, 'vanthu', "
+                          ":t)"), {"r": added.id, "t": WHEN})
         conn.execute(text("UPDATE schema_version SET version = 1"))
     first.close()
     again = Store(db_url, BlobStore(tmp_path / "store"))
     try:
-        assert again.version == LATEST == 2
+        assert again.version == LATEST == 3
+        [decision] = again.assignments(added.id)           # v3: the clerk's decision kept
+        assert decision.action == "assign" and decision.active and decision.actor == "vanthu"
         assert again.get(added.id).message_id == "m1@laichau.gov.vn"
         assert again.claim_pending("me:1", 10) == [added.id]
         assert again.claim_pending("other:2", 10) == []          # leased to me

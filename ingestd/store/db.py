@@ -31,9 +31,19 @@ def _v2_receipt_lease(conn: Connection) -> None:
         conn.execute(text(f"ALTER TABLE receipt ADD COLUMN lease_until {kind}"))
 
 
+def _v3_decisions(conn: Connection) -> None:
+    """v3: clerks' decisions can be ignores, and can be undone (who, when, why)."""
+    columns = {c["name"] for c in inspect(conn).get_columns("assignment")}
+    kind = "TIMESTAMP WITH TIME ZONE" if conn.dialect.name == "postgresql" else "DATETIME"
+    for name, sql in (("kind", "VARCHAR(20)"), ("undone_at", kind), ("undone_by", "VARCHAR(100)"),
+                      ("undo_reason", "TEXT")):
+        if name not in columns:
+            conn.execute(text(f"ALTER TABLE assignment ADD COLUMN {name} {sql}"))
+
+
 # Each step brings the schema from version i to i + 1. Version 1 is the initial schema; a new
 # database is created from the models at the latest version directly.
-MIGRATIONS: list[Callable[[Connection], None]] = [_v2_receipt_lease]
+MIGRATIONS: list[Callable[[Connection], None]] = [_v2_receipt_lease, _v3_decisions]
 LATEST = 1 + len(MIGRATIONS)
 
 

@@ -56,7 +56,8 @@ class ReceiptMatch(SQLModel, table=True):
 
 
 class Assignment(SQLModel, table=True):
-    """A clerk's decision (audit trail): accept a review item, or exempt a unit."""
+    """A clerk's decision (audit trail): accept a review item for a unit and report, exempt a
+    unit, or ignore a receipt. Never deleted: undoing one records who undid it, when, why."""
 
     __tablename__ = "assignment"
     id: int | None = Field(default=None, primary_key=True)
@@ -68,6 +69,60 @@ class Assignment(SQLModel, table=True):
     reason: str | None = Field(default=None, sa_column=Column(Text))
     actor: str = Field(max_length=100)
     created_at: datetime
+    kind: str | None = Field(default=None, max_length=20)        # schema v3: ignore; else by exempt
+    undone_at: datetime | None = None                             # schema v3
+    undone_by: str | None = Field(default=None, max_length=100)   # schema v3
+    undo_reason: str | None = Field(default=None, sa_column=Column(Text))  # schema v3
+
+    @property
+    def action(self) -> str:
+        """assign | exempt | ignore"""
+        return self.kind or ("exempt" if self.exempt else "assign")
+
+    @property
+    def active(self) -> bool:
+        return self.undone_at is None
+
+
+class User(SQLModel, table=True):
+    """An account of the web console. The password is kept as an argon2 hash only."""
+
+    __tablename__ = "web_user"
+    name: str = Field(primary_key=True, max_length=100)
+    role: str = Field(max_length=20)                 # viewer | clerk | admin
+    password_hash: str = Field(max_length=300)
+    disabled: bool = False
+    created_at: datetime
+    changed_at: datetime
+
+
+class WebSession(SQLModel, table=True):
+    """A logged-in browser. The cookie holds a random token; only its sha256 is stored."""
+
+    __tablename__ = "web_session"
+    token_hash: str = Field(primary_key=True, max_length=64)
+    user: str = Field(max_length=100, index=True)
+    csrf: str = Field(max_length=64)
+    created_at: datetime
+    expires_at: datetime
+
+
+class LoginFailure(SQLModel, table=True):
+    """Failed logins, for rate limiting across web processes."""
+
+    __tablename__ = "web_login_failure"
+    id: int | None = Field(default=None, primary_key=True)
+    username: str = Field(max_length=100, index=True)
+    address: str = Field(max_length=100, index=True)
+    at: datetime = Field(index=True)
+
+
+class WebSecret(SQLModel, table=True):
+    """The key that signs the console's pre-login CSRF cookie, shared by every web process."""
+
+    __tablename__ = "web_secret"
+    id: int = Field(default=1, primary_key=True)
+    key: str = Field(max_length=128)
 
 
 class ReceiptFault(SQLModel, table=True):

@@ -18,8 +18,10 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
-from sqlalchemy import delete, event, func, or_, update
+from sqlalchemy import String, and_, cast, delete, event, func, literal, or_, union_all, update
+from sqlalchemy import select as sa_select
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
@@ -324,29 +326,57 @@ class Store:
             return {state: n for state, n in rows}
 
     # -- ledger input -------------------------------------------------------------------------
-    def counted(self) -> tuple[list[Counted], list[Exemption]]:
-        """Matched receipts' matches, plus clerks' assignments (which win for their receipt)."""
+    def _counted_rows(self, now: datetime | None) -> Any:
+        """(report, period, unit, receipt id, received_at, message_id) of everything that
+        counts: the engine's matches of matched receipts, and clerks' active assignments (which
+        replace the engine's matches of their receipt). Ignored receipts count for nothing."""
+        active = and_(col(Assignment.undone_at).is_(None), col(Assignment.receipt_id).is_not(None))
+        assign = and_(active, col(Assignment.exempt).is_(False),
+                      or_(col(Assignment.kind).is_(None), Assignment.kind == "assign"))
+        decided = select(Assignment.receipt_id).where(
+            active, or_(assign, Assignment.kind == "ignore"))
+        engine = (select(ReceiptMatch.report, ReceiptMatch.period, ReceiptMatch.unit,
+                         Receipt.id.label("rid"), Receipt.received_at, Receipt.message_id)
+                  .join(Receipt, col(ReceiptMatch.receipt_id) == col(Receipt.id))
+                  .where(Receipt.state == "matched", col(Receipt.id).not_in(decided)))
+        clerks = (select(Assignment.report, Assignment.period, Assignment.unit,
+                         Receipt.id.label("rid"), Receipt.received_at, Receipt.message_id)
+                  .join(Receipt, col(Assignment.receipt_id) == col(Receipt.id)).where(assign))
+        if now is not None:
+            engine = engine.where(Receipt.received_at <= to_db(now))
+            clerks = clerks.where(Receipt.received_at <= to_db(now))
+        return union_all(engine, clerks).subquery("counted")
+
+    def counted(self, now: datetime | None = None, first_only: bool = True
+                ) -> tuple[list[Counted], list[Exemption]]:
+        """What the ledger needs. ``first_only``: one row per (report, period, unit) -- the
+        first receipt, with the number of distinct messages in ``copies`` -- computed in the
+        database, so a status over 100,000 receipts does not load 100,000 rows."""
+        u = self._counted_rows(now)
+        key = (u.c.report, u.c.period, u.c.unit)
         counted: list[Counted] = []
-        exemptions: list[Exemption] = []
         with self.session() as s:
-            assigned: set[int] = set()
-            rows = s.exec(select(Assignment, Receipt).join(
-                Receipt, col(Assignment.receipt_id) == col(Receipt.id), isouter=True))
-            for a, r in rows:
-                if a.exempt:
-                    exemptions.append(Exemption(a.report, a.period, a.unit, a.reason or ""))
-                elif r is not None:
-                    assigned.add(r.id)
-                    counted.append(Counted(rid(r.id), a.report, a.period, a.unit,
-                                           from_db(r.received_at), r.message_id))
-            q = (select(ReceiptMatch.receipt_id, ReceiptMatch.report, ReceiptMatch.period,
-                        ReceiptMatch.unit, Receipt.received_at, Receipt.message_id)
-                 .join(Receipt, col(ReceiptMatch.receipt_id) == col(Receipt.id))
-                 .where(Receipt.state == "matched"))
-            for receipt_id, report, period, unit, received, mid in s.exec(q):
-                if receipt_id not in assigned:
+            if not first_only:
+                for report, period, unit, receipt_id, received, mid in s.execute(sa_select(u)):
                     counted.append(Counted(rid(receipt_id), report, period, unit,
                                            from_db(received), mid))
+            else:
+                distinct = func.count(func.distinct(func.coalesce(
+                    u.c.message_id, literal("#", String) + cast(u.c.rid, String))))
+                copies = {(r, p, un): n for r, p, un, n in
+                          s.execute(sa_select(*key, distinct).group_by(*key))}
+                rank = func.row_number().over(partition_by=key,
+                                              order_by=(u.c.received_at, u.c.rid)).label("rank")
+                ranked = sa_select(u, rank).subquery("ranked")
+                for report, period, unit, receipt_id, received, mid, _ in s.execute(
+                        sa_select(ranked).where(ranked.c.rank == 1)):
+                    counted.append(Counted(rid(receipt_id), report, period, unit,
+                                           from_db(received), mid,
+                                           copies.get((report, period, unit), 1)))
+            exemptions = [Exemption(a.report, a.period, a.unit, a.reason or "")
+                          for a in s.exec(select(Assignment).where(
+                              col(Assignment.exempt).is_(True),
+                              col(Assignment.undone_at).is_(None)))]
         return counted, exemptions
 
     def add_assignment(self, a: Assignment, mark_receipt: str | None = None) -> None:
@@ -355,10 +385,32 @@ class Store:
             if a.receipt_id is not None and mark_receipt:
                 row = s.get(Receipt, a.receipt_id)
                 assert row is not None
-                row.state, row.unit, row.reason = mark_receipt, a.unit, (
-                    f"assigned by {a.actor}" + (f": {a.reason}" if a.reason else ""))
+                verb = "bỏ qua" if a.action == "ignore" else "gán"
+                row.state, row.unit = mark_receipt, a.unit or row.unit
+                row.reason = f"{verb} bởi {a.actor}" + (f": {a.reason}" if a.reason else "")
                 s.add(row)
             s.commit()
+
+    def undo_assignment(self, assignment_id: int, actor: str, reason: str | None) -> Assignment:
+        """Mark a decision undone (it stays in the audit trail). The receipt, if any, goes back
+        to ``new`` so the engine decides again with the current rules."""
+        with self.session() as s:
+            a = s.get(Assignment, assignment_id)
+            if a is None or not a.active:
+                raise NotFoundError(f"không có quyết định số {assignment_id} đang có hiệu lực")
+            a.undone_at, a.undone_by, a.undo_reason = utcnow(), actor, reason
+            s.add(a)
+            if a.receipt_id is not None and a.action != "exempt":
+                still = s.exec(select(Assignment).where(
+                    Assignment.receipt_id == a.receipt_id, col(Assignment.undone_at).is_(None),
+                    Assignment.id != a.id, col(Assignment.exempt).is_(False))).first()
+                if still is None:
+                    row = s.get(Receipt, a.receipt_id)
+                    assert row is not None
+                    row.state, row.reason, row.lease_owner, row.lease_until = NEW, None, None, None
+                    s.add(row)
+            s.commit()
+            return a
 
     def assignments(self, receipt_id: int | None = None) -> list[Assignment]:
         with self.session() as s:
