@@ -58,3 +58,7 @@ class TransientDeliveryError(DeliveryError):
 
 class NotFoundError(IngestdError):
     """A receipt, unit, report or period named on the command line does not exist."""
+
+
+class DecisionError(IngestdError):
+    """A clerk's decision cannot be made as asked (the message says what to do instead)."""

@@ -203,6 +203,18 @@ def process_pending(svc: Services, stop: threading.Event | None = None,
     return summary
 
 
+def rematch(svc: Services, receipt_id: int) -> str:
+    """Match one receipt again from its stored reading (no re-read, no process forked): what
+    an undone decision needs. A receipt never read stays ``new`` for the daemon."""
+    row = svc.store.get(receipt_id)
+    if row.document is None:
+        return row.state
+    outcome = _outcome(_context(svc), receipt_id, Document.from_json(row.document),
+                       from_db(row.received_at), row.source, keep_doc=False)
+    svc.store.save_results([outcome])
+    return outcome.state
+
+
 def reprocess(svc: Services, reread: bool = False) -> ProcessSummary:
     """Re-match every stored receipt with the current rules (re-reading blobs if asked).
     A receipt a clerk assigned keeps the clerk's decision."""

@@ -97,6 +97,36 @@ def test_review_then_assign_with_audit_trail(project, cli, tmp_path, monkeypatch
     assert next(u for u in status["reports"][0]["units"] if u["unit"] == "so-khdt")["status"] == "on_time"
 
 
+def test_decisions_can_be_undone_and_are_not_doubled(project, cli, tmp_path):
+    (tmp_path / "g.eml").write_bytes(report("nguyenvana@gmail.com", 7, auth=[]))
+    cli(project, "import", str(tmp_path / "g.eml"))
+    rid = cli.json(project, "unmatched")[0]["id"]
+    code, out, err = cli(project, "assign", rid, "--unit", "so-khdt", "--report", "760-ha-tang",
+                         "--by", "vanthu.binh")
+    assert code == 0, err
+    # a second assign without --report does not silently add another report
+    code, out, err = cli(project, "assign", rid, "--unit", "so-khdt")
+    assert code == 1 and "đã được gán" in err and "unassign" in err
+    code, out, err = cli(project, "unassign", rid, "--by", "truongphong.cuong", "--reason", "nhầm đơn vị")
+    assert code == 0 and "Đã hoàn tác" in out, err
+    status = cli.json(project, "status", "--at", "2019-06-01", "--report", "760-ha-tang")
+    assert next(u for u in status["reports"][0]["units"] if u["unit"] == "so-khdt")["status"] == "missing"
+    assert [r["id"] for r in cli.json(project, "unmatched")] == [rid]       # back in the queue
+    code, out, _ = cli(project, "explain", rid)
+    assert "gán bởi vanthu.binh" in out and "đã hoàn tác bởi truongphong.cuong" in out
+    code, out, err = cli(project, "ignore", rid, "--reason", "thư quảng cáo")
+    assert code == 0, err
+    assert cli.json(project, "unmatched") == []
+    cli(project, "reprocess")                                   # the decision survives
+    assert cli.json(project, "receipts")[0]["state"] == "ignored"
+    # an exemption is undone by unit and report
+    cli(project, "assign", "--unit", "bdbp", "--report", "760-ha-tang", "--exempt", "--reason", "x")
+    code, out, err = cli(project, "unassign", "--unit", "bdbp", "--report", "760-ha-tang")
+    assert code == 0, err
+    status = cli.json(project, "status", "--at", "2019-06-01", "--report", "760-ha-tang")
+    assert status["reports"][0]["exempt"] == 0
+
+
 def test_exempt_a_unit(project, cli):
     code, out, err = cli(project, "assign", "--unit", "bdbp", "--report", "760-ha-tang", "--exempt",
                          "--reason", "không thuộc phạm vi")
@@ -108,9 +138,9 @@ def test_exempt_a_unit(project, cli):
 
 def test_assign_errors_are_clear(project, cli):
     code, _, err = cli(project, "assign", "r-000999", "--unit", "so-khdt")
-    assert code == 1 and "no receipt r-000999" in err
+    assert code == 1 and "không có biên nhận r-000999" in err
     code, _, err = cli(project, "assign", "r-1", "--unit", "so-khong-co")
-    assert code == 1 and 'no unit "so-khong-co"' in err
+    assert code == 1 and 'không có đơn vị "so-khong-co"' in err
     code, _, err = cli(project, "status", "--at", "yesterday-ish")
     assert code == 2 and "--at" in err
 

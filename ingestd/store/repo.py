@@ -229,7 +229,8 @@ class Store:
         with self.session() as s:
             row = s.get(Receipt, receipt_id)
         if row is None:
-            raise NotFoundError(f"no receipt {rid(receipt_id)}; `ingestd receipts` lists them")
+            raise NotFoundError(f"không có biên nhận {rid(receipt_id)}; `ingestd receipts` liệt kê "
+                                "các biên nhận")
         return row
 
     def raw(self, receipt: Receipt) -> bytes:
@@ -411,6 +412,21 @@ class Store:
                     s.add(row)
             s.commit()
             return a
+
+    def assignments_of(self, receipt_ids: list[int]) -> list[Assignment]:
+        out: list[Assignment] = []
+        with self.session() as s:
+            for i in range(0, len(receipt_ids), 500):
+                out.extend(s.exec(select(Assignment).where(
+                    col(Assignment.receipt_id).in_(receipt_ids[i:i + 500]))))
+        return out
+
+    def assignment(self, assignment_id: int) -> Assignment:
+        with self.session() as s:
+            a = s.get(Assignment, assignment_id)
+        if a is None:
+            raise NotFoundError(f"không có quyết định số {assignment_id}")
+        return a
 
     def assignments(self, receipt_id: int | None = None) -> list[Assignment]:
         with self.session() as s:

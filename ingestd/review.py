@@ -1,0 +1,127 @@
+"""Clerks' decisions on the review queue: assign, exempt, ignore, undo. The CLI and the web
+console call these same functions; every decision is recorded with who, when and why, is
+never deleted (undo marks it undone), and survives ``reprocess``."""
+
+from __future__ import annotations
+
+import json
+
+from ingestd.calendar import parse_period
+from ingestd.errors import DecisionError, NotFoundError
+from ingestd.pipeline import rematch
+from ingestd.services import Services
+from ingestd.store.db import utcnow
+from ingestd.store.models import Assignment
+from ingestd.store.repo import rid
+
+
+def _check(svc: Services, unit: str | None, report: str | None, period: str | None) -> None:
+    book = svc.rules
+    if unit is not None and unit not in book.units:
+        raise NotFoundError(f'không có đơn vị "{unit}" trong units.toml')
+    if report is not None and report not in book.reports:
+        raise NotFoundError(f'không có báo cáo "{report}" trong các văn bản chỉ đạo')
+    if period and parse_period(period) is None:
+        raise DecisionError(f'kỳ "{period}" không hợp lệ; viết ví dụ 2019-Q2, 2019-H1, 2019-05 '
+                            "hoặc 2019")
+
+
+def _actor(actor: str) -> str:
+    actor = " ".join(actor.split())[:100]
+    if not actor:
+        raise DecisionError("thiếu tên người quyết định")
+    return actor
+
+
+def assign(svc: Services, receipt_id: int, unit: str, actor: str, report: str | None = None,
+           period: str | None = None, reason: str | None = None) -> list[Assignment]:
+    """Count a receipt for a unit: for ``report`` (and ``period``), or for the reports the
+    engine found in it. A receipt already assigned is not silently given another report:
+    name the report, or undo the earlier decision first."""
+    _check(svc, unit, report, period)
+    book, r = svc.rules, svc.store.get(receipt_id)
+    active = [a for a in svc.store.assignments(receipt_id) if a.active and a.action == "assign"]
+    if active and report is None:
+        done = ", ".join(f"{a.unit} {a.report} {a.period or ''}".strip() for a in active)
+        raise DecisionError(f"{rid(receipt_id)} đã được gán ({done}); muốn tính thêm một báo cáo "
+                            f"thì ghi rõ báo cáo, muốn sửa thì hoàn tác trước "
+                            f"(ingestd unassign {rid(receipt_id)})")
+    if report:
+        found = json.loads(r.evidence or "{}").get("matches", [])
+        targets = [(report, period or next((m["period"] for m in found
+                                            if m["report"] == report), None))]
+    else:
+        targets = [(m["report"], period or m["period"])
+                   for m in json.loads(r.evidence or "{}").get("matches", [])]
+    if not targets:
+        raise DecisionError(f"{rid(receipt_id)} chưa khớp báo cáo nào; hãy chọn báo cáo")
+    for report_id, per in targets:
+        rep = book.reports[report_id]
+        if rep.periodic and not per:
+            raise DecisionError(f"{report_id} là báo cáo định kỳ; hãy ghi kỳ báo cáo")
+        if unit not in rep.units:
+            raise DecisionError(f"đơn vị {unit} không thuộc diện phải gửi {report_id}")
+        if any(a.unit == unit and a.report == report_id and a.period == per for a in active):
+            raise DecisionError(f"{rid(receipt_id)} đã được gán cho {unit}: {report_id} "
+                                f"{per or ''}".rstrip())
+    made, now = [], utcnow()
+    for report_id, per in targets:
+        a = Assignment(receipt_id=receipt_id, unit=unit, report=report_id, period=per,
+                       exempt=False, kind="assign", reason=reason, actor=_actor(actor),
+                       created_at=now)
+        svc.store.add_assignment(a, mark_receipt="matched")
+        made.append(a)
+    return made
+
+
+def exempt(svc: Services, unit: str, report: str, reason: str, actor: str,
+           period: str | None = None, receipt_id: int | None = None) -> Assignment:
+    """A unit need not send this report (for this period, or for every period)."""
+    _check(svc, unit, report, period)
+    if not reason or not reason.strip():
+        raise DecisionError("miễn cho đơn vị cần ghi lý do")
+    if unit not in svc.rules.reports[report].units:
+        raise DecisionError(f"đơn vị {unit} không thuộc diện phải gửi {report}")
+    a = Assignment(receipt_id=receipt_id, unit=unit, report=report, period=period, exempt=True,
+                   kind="exempt", reason=reason.strip(), actor=_actor(actor), created_at=utcnow())
+    svc.store.add_assignment(a)
+    return a
+
+
+def ignore(svc: Services, receipt_id: int, reason: str, actor: str) -> Assignment:
+    """Not a report: counted for nothing, kept in the register with the reason."""
+    if not reason or not reason.strip():
+        raise DecisionError("bỏ qua thư cần ghi lý do")
+    r = svc.store.get(receipt_id)
+    if any(a.active and a.action in ("assign", "ignore") for a in svc.store.assignments(receipt_id)):
+        raise DecisionError(f"{rid(receipt_id)} đã có quyết định; hãy hoàn tác trước")
+    a = Assignment(receipt_id=receipt_id, unit=r.unit or "", report="", exempt=False,
+                   kind="ignore", reason=reason.strip(), actor=_actor(actor), created_at=utcnow())
+    svc.store.add_assignment(a, mark_receipt="ignored")
+    return a
+
+
+def undo(svc: Services, decision_id: int, actor: str, reason: str | None = None) -> Assignment:
+    """Undo a decision; a receipt with no decision left is matched again by the engine."""
+    a = svc.store.undo_assignment(decision_id, _actor(actor), reason)
+    if a.receipt_id is not None and a.action != "exempt":
+        rematch(svc, a.receipt_id)
+    return a
+
+
+def unassign(svc: Services, actor: str, receipt_id: int | None = None, unit: str | None = None,
+             report: str | None = None, period: str | None = None,
+             reason: str | None = None) -> list[Assignment]:
+    """Undo every active decision of a receipt, or the exemption of a unit for a report."""
+    if receipt_id is not None:
+        targets = [a for a in svc.store.assignments(receipt_id) if a.active]
+        if not targets:
+            raise DecisionError(f"{rid(receipt_id)} không có quyết định nào đang có hiệu lực")
+    else:
+        if not unit or not report:
+            raise DecisionError("ghi mã biên nhận, hoặc đơn vị và báo cáo của việc miễn")
+        targets = [a for a in svc.store.assignments() if a.active and a.action == "exempt"
+                   and a.unit == unit and a.report == report and a.period == period]
+        if not targets:
+            raise DecisionError(f"không có việc miễn {unit} cho {report} {period or ''}".rstrip())
+    return [undo(svc, a.id, actor, reason) for a in targets if a.id is not None]
