@@ -107,6 +107,20 @@ class QuarterlySettings:
 
 
 @dataclass(frozen=True)
+class WebSettings:
+    """The web console (``ingestd web``)."""
+
+    host: str = "127.0.0.1"
+    port: int = 8080
+    base_url: str = ""                      # https://... when behind a proxy: cookies Secure
+    session_hours: float = 12.0
+    trusted_proxy: tuple[str, ...] = ()     # addresses whose user header is believed
+    proxy_user_header: str = "X-Remote-User"
+    login_attempts: int = 5                 # failed logins per name within login_window
+    login_window_minutes: int = 15
+
+
+@dataclass(frozen=True)
 class ReadLimits:
     """Bounds on reading one message; a part over a bound is recorded with a reason."""
 
@@ -140,6 +154,7 @@ class Settings:
     quarterly: QuarterlySettings = field(default_factory=QuarterlySettings)
     authserv_id: str | None = None
     limits: ReadLimits = field(default_factory=ReadLimits)
+    web: WebSettings = field(default_factory=WebSettings)
     heartbeat_minutes: int = 30
     workers: int = 2
     from_address: str = "Văn phòng UBND tỉnh <vanthu@localhost>"
@@ -202,7 +217,7 @@ def load_settings(path: Path | None = None) -> Settings:
     top = Table(tf, (), tf.data, {
         "timezone", "rules_dir", "database_url", "store_dir", "outbox_dir", "imap", "gateway",
         "maildir", "smtp", "digest", "trust", "reading", "heartbeat_minutes", "workers",
-        "quarterly_report", "from_address"})
+        "quarterly_report", "from_address", "web"})
 
     tzname = top.get("timezone", str, "Asia/Ho_Chi_Minh")
     try:
@@ -321,6 +336,28 @@ def load_settings(path: Path | None = None) -> Settings:
             values[key] = v
         limits = ReadLimits(**values)
 
+    web = WebSettings()
+    if "web" in tf.data:
+        t = Table(tf, ("web",), tf.data["web"], set(WebSettings.__dataclass_fields__))
+        base_url = t.get("base_url", str, "")
+        if base_url and not re.match(r"^https?://[^\s/]+", base_url):
+            t.problem("base_url", f'base_url = "{base_url}" is not a web address',
+                      'write e.g. "https://ingestd.example.gov.vn"')
+        proxies = t.str_list("trusted_proxy")
+        for p in proxies:
+            try:
+                ipaddress.ip_network(p, strict=False)
+            except ValueError:
+                t.problem("trusted_proxy", f'"{p}" is not an IP address or network',
+                          'write e.g. ["127.0.0.1"]')
+        web = WebSettings(
+            host=t.get("host", str, "127.0.0.1"), port=t.get("port", int, 8080),
+            base_url=base_url.rstrip("/"), session_hours=float(t.get("session_hours", (int, float), 12)),
+            trusted_proxy=tuple(proxies),
+            proxy_user_header=t.get("proxy_user_header", str, "X-Remote-User"),
+            login_attempts=max(1, t.get("login_attempts", int, 5)),
+            login_window_minutes=max(1, t.get("login_window_minutes", int, 15)))
+
     from_address = top.get("from_address", str, "Văn phòng UBND tỉnh <vanthu@localhost>")
     _addresses(top, "from_address", [from_address])
     if tf.problems:
@@ -332,7 +369,7 @@ def load_settings(path: Path | None = None) -> Settings:
         store_dir=base / top.get("store_dir", str, "var/store"),
         outbox_dir=base / top.get("outbox_dir", str, "var/outbox"),
         imap=tuple(imaps), gateways=tuple(gateways), maildirs=tuple(maildirs), smtp=smtp,
-        digest=digest, quarterly=quarterly, authserv_id=authserv, limits=limits,
+        digest=digest, quarterly=quarterly, authserv_id=authserv, limits=limits, web=web,
         heartbeat_minutes=top.get("heartbeat_minutes", int, 30),
         from_address=smtp.from_addr if smtp else from_address,
         workers=max(1, top.get("workers", int, min(4, os.cpu_count() or 1))))

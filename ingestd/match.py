@@ -181,25 +181,25 @@ def find_unit(doc: Document, book: Rulebook, authserv_id: str | None,
         unit = book.unit_by_organ(doc.organ_id)
         if unit is None:
             return None, False, f"mã định danh {doc.organ_id} không thuộc đơn vị nào trong units.toml"
-        ev.append(Evidence("unit", f"{unit.id} by gateway OrganId", "edxml:From", doc.organ_id))
+        ev.append(Evidence("unit", f"{unit.id} theo mã định danh trên trục liên thông", "edxml:From", doc.organ_id))
         if not via_gateway:
             why = ("gói edXML được nhập từ tệp, không nhận qua trục liên thông: không xác minh "
                    "được đơn vị gửi")
-            ev.append(Evidence("trust", "not trusted: " + why))
+            ev.append(Evidence("trust", "không tin cậy: " + why))
             return unit, False, why
-        ev.append(Evidence("trust", "trusted: delivered by the e-document gateway"))
+        ev.append(Evidence("trust", "tin cậy: nhận qua trục liên thông văn bản"))
         return unit, True, None
     if not doc.sender:
         return None, False, "thư không có địa chỉ người gửi"
     unit = book.unit_by_email(doc.sender)
-    how = "address"
+    how = "địa chỉ"
     if unit is None:
         domain = _domain(doc.sender)
         parts = domain.split(".")
         for i in range(len(parts) - 1):
             unit = book.unit_by_domain(".".join(parts[i:]))
             if unit:
-                how = f"domain {'.'.join(parts[i:])}"
+                how = f"tên miền {'.'.join(parts[i:])} của"
                 break
     if unit is None:
         domain = _domain(doc.sender)
@@ -207,9 +207,9 @@ def find_unit(doc: Document, book: Rulebook, authserv_id: str | None,
             label = domain.split(".")[0].capitalize()
             return None, False, f"gửi từ hộp thư cá nhân {label} ({doc.sender}), không phải hộp thư công vụ"
         return None, False, f"địa chỉ {doc.sender} không thuộc đơn vị nào"
-    ev.append(Evidence("unit", f"{unit.id} by sender {how}", "From", doc.sender))
+    ev.append(Evidence("unit", f"{unit.id} theo {how} người gửi", "From", doc.sender))
     trusted, why = sender_trust(doc, authserv_id)
-    ev.append(Evidence("trust", ("trusted: " if trusted else "not trusted: ") + why,
+    ev.append(Evidence("trust", ("tin cậy: " if trusted else "không tin cậy: ") + why,
                        "Authentication-Results"))
     return unit, trusted, None if trusted else why
 
@@ -225,7 +225,7 @@ def find_directives(doc: Document, book: Rulebook, received: datetime,
             if num and d.doc.key == num.key and (rf.date is None or rf.date == d.date):
                 if d not in found:
                     found.append(d)
-                    ev.append(Evidence("directive", f"{d.number} by edXML ResponseFor",
+                    ev.append(Evidence("directive", f"{d.number} theo ResponseFor của gói edXML",
                                        "edxml:ResponseFor", f"{rf.code} {rf.date or ''}".strip()))
     if found:
         return found
@@ -238,14 +238,14 @@ def find_directives(doc: Document, book: Rulebook, received: datetime,
             continue
         chosen = _choose_by_date(ref, candidates, received)
         if chosen is None:
-            ev.append(Evidence("directive", f"{ref.doc} dated {ref.date:%d/%m/%Y} is not a "
-                               "directive in the rules (same number, other date)",
+            ev.append(Evidence("directive", f"{ref.doc} ngày {ref.date:%d/%m/%Y} không phải văn "
+                               "bản chỉ đạo đang theo dõi (cùng số, khác ngày)",
                                ref.location, ref.snippet))
             continue
         if chosen not in found:
             found.append(chosen)
-            dated = " and date" if ref.date else ""
-            ev.append(Evidence("directive", f"{chosen.number} by number{dated}", ref.location,
+            dated = " và ngày" if ref.date else ""
+            ev.append(Evidence("directive", f"{chosen.number} theo số, ký hiệu{dated}", ref.location,
                                ref.snippet))
     return found
 
@@ -261,7 +261,7 @@ def find_reports(doc: Document, directive: Directive, book: Rulebook,
                  ev: list[Evidence], unit: Unit | None = None) -> list[Report]:
     reports = list(directive.reports)
     if len(reports) == 1 and (book.matching.report_fallback_single or not reports[0].keywords):
-        ev.append(Evidence("report", f"{reports[0].id}: the directive's only report"))
+        ev.append(Evidence("report", f"{reports[0].id}: báo cáo duy nhất của văn bản"))
         return reports
     # First where a document names itself (subject, file names, the title at the top of each
     # part), then anywhere: a KT-XH report may well mention public investment in its body.
@@ -277,14 +277,14 @@ def find_reports(doc: Document, directive: Directive, book: Rulebook,
                 part = next((p for p in tier if w in _words(p.text)), None)
                 if part:
                     hits.append(rep)
-                    ev.append(Evidence("report", f'{rep.id} by keyword "{kw}"', part.location))
+                    ev.append(Evidence("report", f'{rep.id} theo từ khóa "{kw}"', part.location))
                     break
         if hits:
             return hits
     asked = [r for r in reports if unit is not None and unit.id in r.units]
     if len(asked) == 1 and book.matching.report_fallback_single:
-        ev.append(Evidence("report", f"{asked[0].id}: no keyword found; the only report of "
-                           f"{directive.number} that {unit.id} is asked for"))   # type: ignore[union-attr]
+        ev.append(Evidence("report", f"{asked[0].id}: không thấy từ khóa; là báo cáo duy nhất "
+                           f"của {directive.number} mà {unit.id} phải gửi"))   # type: ignore[union-attr]
         return asked
     return []
 
@@ -302,7 +302,7 @@ def find_period(doc: Document, report: Report, directive: Directive, cal: WorkCa
             label = f"{cal.local(received).year}-{label[2:]}"
         parsed = parse_period(label)
         if parsed and pattern.search(label) and report.start and parsed[1].end >= report.start:
-            ev.append(Evidence("period", f"{label} from the text", pref.location, pref.snippet))
+            ev.append(Evidence("period", f"kỳ {label} ghi trong văn bản", pref.location, pref.snippet))
             return label
     local_day = cal.local(received).date()
     horizon = period_of(report.every, local_day).end
@@ -311,8 +311,8 @@ def find_period(doc: Document, report: Report, directive: Directive, cal: WorkCa
         return None
     best = min(options, key=lambda p: abs((deadline(report, p, directive, cal) - received)
                                           .total_seconds()))
-    ev.append(Evidence("period", f"{best.label}: no period in the text; the one whose deadline "
-                       "is nearest to the receipt time"))
+    ev.append(Evidence("period", f"kỳ {best.label}: văn bản không ghi kỳ; chọn kỳ có hạn gần "
+                       "thời điểm nhận nhất"))
     return best.label
 
 
@@ -362,7 +362,7 @@ def match(doc: Document, book: Rulebook, cal: WorkCalendar, received: datetime,
 
     suggested = None if unit else suggest_unit(doc, book)
     if suggested:
-        ev.append(Evidence("unit", f"suggestion: {suggested.id} (its name is in the text)"))
+        ev.append(Evidence("unit", f"gợi ý: {suggested.id} (tên đơn vị có trong văn bản)"))
     result = MatchResult(REVIEW, unit=unit.id if unit else None,
                          suggested_unit=suggested.id if suggested else None,
                          trusted=trusted, matches=matches, evidence=ev)
@@ -374,7 +374,7 @@ def match(doc: Document, book: Rulebook, cal: WorkCalendar, received: datetime,
         result.reason = (f"thời điểm nhận {cal.local(received):%d/%m/%Y %H:%M} trước ngày ban "
                          f"hành văn bản {d.number} ({d.date:%d/%m/%Y}): thời điểm nhận không "
                          "đáng tin, cần kiểm tra")
-        ev.append(Evidence("directive", f"received before {d.number} was issued"))
+        ev.append(Evidence("directive", f"nhận trước ngày ban hành {d.number}"))
         return result
     if not matches:
         if report_reasons:
@@ -394,8 +394,8 @@ def match(doc: Document, book: Rulebook, cal: WorkCalendar, received: datetime,
         return result
     for m in matches:
         if m not in expected:
-            ev.append(Evidence("report", f"{m.report}: unit {unit.id} is not expected; not "
-                               "counted"))
+            ev.append(Evidence("report", f"{m.report}: đơn vị {unit.id} không phải gửi; không "
+                               "tính"))
     result.matches = expected
     result.state = MATCHED
     return result

@@ -19,6 +19,8 @@ REVIEW_STATES = ("review", "failed")
 STATE_VI = {"new": "chờ đọc", "matched": "đã khớp", "review": "chờ xem xét", "ignored": "bỏ qua",
             "failed": "lỗi"}
 ACTION_VI = {"assign": "gán", "exempt": "miễn", "ignore": "bỏ qua"}
+STEP_VI = {"read": "đọc", "unit": "đơn vị", "trust": "xác thực", "directive": "văn bản",
+           "report": "báo cáo", "period": "kỳ", "ignore": "bỏ qua"}
 
 
 def _iso(moment: datetime | None, tz: ZoneInfo) -> str | None:
@@ -95,7 +97,7 @@ def explain_lines(r: Receipt, assignments: list[Assignment], tz: ZoneInfo) -> li
         for e in ev["evidence"]:
             where = f" [{e['location']}]" if e.get("location") else ""
             text = f" «{e['text']}»" if e.get("text") else ""
-            lines.append(f"    {e['step']:>9}: {e['decision']}{where}{text}")
+            lines.append(f"    {STEP_VI.get(e['step'], e['step']):>8}: {e['decision']}{where}{text}")
     if ev.get("matches"):
         lines.append("  Tính cho: " + ", ".join(
             f"{m['report']}" + (f" kỳ {m['period']}" if m["period"] else "")

@@ -173,5 +173,5 @@ def test_explain_shows_evidence(project, cli, sample_dir, tmp_path):
     assert row["own_number"] == "760/BC-UBND"         # its own number, not an answer to 760
     code, out, _ = cli(project, "explain", row["id"])
     assert code == 0
-    assert "924/UBND-TH by number and date" in out and "ubndthanuyen@laichau.gov.vn" in out
+    assert "924/UBND-TH theo số, ký hiệu và ngày" in out and "ubndthanuyen@laichau.gov.vn" in out
     assert "Số của văn bản: 760/BC-UBND" in out

@@ -54,7 +54,7 @@ def test_own_number_is_not_an_answer():
 def test_same_number_other_date_does_not_match():
     r = run(email("Thực hiện Văn bản số 760/UBND-TH ngày 12/3/2018"))
     assert r.state == REVIEW
-    assert any("other date" in e.decision for e in r.evidence)
+    assert any("khác ngày" in e.decision for e in r.evidence)
 
 
 def test_message_with_two_reports_counts_for_both():
@@ -134,7 +134,7 @@ def test_quarterly_period_without_text_is_the_nearest_deadline():
     r = run(email("Thực hiện Kế hoạch số 876/KH-UBND, gửi báo cáo kinh tế - xã hội"),
             datetime(2019, 7, 8, tzinfo=TZ))
     assert r.matches[0].period == "2019-Q2"                       # due 3/7, not 3/10
-    assert any("nearest" in e.decision for e in r.evidence)
+    assert any("có hạn gần" in e.decision for e in r.evidence)
 
 
 def test_unit_not_asked_for_a_report_goes_to_review():

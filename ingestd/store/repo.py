@@ -109,6 +109,19 @@ class Outcome:
 
 
 @dataclass(frozen=True)
+class RegisterFilter:
+    """What a clerk searches the register by (every field optional)."""
+
+    sender: str | None = None
+    unit: str | None = None
+    number: str | None = None           # the report's own number, or a number in the subject
+    subject: str | None = None
+    since: datetime | None = None
+    until: datetime | None = None
+    states: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
 class Added:
     id: int
     created: bool
@@ -310,6 +323,34 @@ class Store:
             if limit:
                 q = q.limit(limit)
             return list(s.exec(q))
+
+    def search(self, f: RegisterFilter, offset: int = 0, limit: int | None = 50
+               ) -> tuple[list[Receipt], int]:
+        """The register, newest first, filtered in the database: (one page, how many in all)."""
+        conds: list[Any] = []
+        like = lambda v: f"%{v.strip()}%"  # noqa: E731
+        if f.sender:
+            conds.append(col(Receipt.sender).ilike(like(f.sender)))
+        if f.unit:
+            conds.append(Receipt.unit == f.unit)
+        if f.number:
+            conds.append(or_(col(Receipt.own_number).ilike(like(f.number)),
+                             col(Receipt.subject).ilike(like(f.number))))
+        if f.subject:
+            conds.append(col(Receipt.subject).ilike(like(f.subject)))
+        if f.since is not None:
+            conds.append(Receipt.received_at >= to_db(f.since))
+        if f.until is not None:
+            conds.append(Receipt.received_at <= to_db(f.until))
+        if f.states:
+            conds.append(col(Receipt.state).in_(f.states))
+        with self.session() as s:
+            total = s.exec(select(func.count()).select_from(Receipt).where(*conds)).one()
+            q = (select(Receipt).where(*conds)
+                 .order_by(col(Receipt.received_at).desc(), col(Receipt.id).desc()).offset(offset))
+            if limit is not None:
+                q = q.limit(limit)
+            return list(s.exec(q)), int(total)
 
     def matches_of(self, receipt_ids: list[int]) -> dict[int, list[ReceiptMatch]]:
         out: dict[int, list[ReceiptMatch]] = {}

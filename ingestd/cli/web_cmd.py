@@ -1,0 +1,71 @@
+"""web, user: the console and its accounts."""
+
+from __future__ import annotations
+
+import argparse
+import getpass
+import sys
+
+from ingestd.cli.main import UsageError, command, parse_at
+from ingestd.cli.output import table, write
+from ingestd.config import Settings
+from ingestd.services import open_services
+from ingestd.store.accounts import Accounts
+
+
+@command("web")
+def web(args: argparse.Namespace, settings: Settings) -> int:
+    import uvicorn
+
+    from ingestd.web.app import create_app
+
+    at = parse_at(args.at, settings.timezone) if args.at else None
+    app = create_app(settings, at)
+    host, port = args.host or settings.web.host, args.port or settings.web.port
+    proxies = list(settings.web.trusted_proxy) or None
+    uvicorn.run(app, host=host, port=port, log_level="warning", access_log=False,
+                proxy_headers=bool(proxies), forwarded_allow_ips=proxies, server_header=False)
+    return 0
+
+
+def _password(args: argparse.Namespace) -> str:
+    if args.password_file:
+        try:
+            return args.password_file.read_text(encoding="utf-8").strip()
+        except OSError as exc:
+            raise UsageError(f"không đọc được {args.password_file}: {exc.strerror}") from None
+    if not sys.stdin.isatty():
+        raise UsageError("không có màn hình để hỏi mật khẩu: dùng --password-file TỆP")
+    first = getpass.getpass("Mật khẩu: ")
+    if getpass.getpass("Nhập lại mật khẩu: ") != first:
+        raise UsageError("hai lần nhập mật khẩu không khớp")
+    return first
+
+
+@command("user")
+def user(args: argparse.Namespace, settings: Settings) -> int:
+    svc = open_services(settings, rules_required=False)
+    try:
+        accounts = Accounts(svc.store)
+        if args.action == "add":
+            accounts.add(args.name, args.role, _password(args))
+            write(f"Đã tạo tài khoản {args.name.lower()} ({args.role}).")
+        elif args.action == "passwd":
+            accounts.set_password(args.name, _password(args))
+            write(f"Đã đổi mật khẩu của {args.name}; các phiên đăng nhập cũ đã kết thúc.")
+        elif args.action == "disable":
+            accounts.disable(args.name)
+            write(f"Đã khóa tài khoản {args.name}; các phiên đăng nhập đã kết thúc.")
+        elif args.action == "enable":
+            accounts.enable(args.name)
+            write(f"Đã mở lại tài khoản {args.name}.")
+        elif args.action == "role":
+            accounts.set_role(args.name, args.role)
+            write(f"Tài khoản {args.name} nay có vai trò {args.role}.")
+        else:
+            rows = [[u.name, u.role, "đã khóa" if u.disabled else "đang dùng"]
+                    for u in accounts.users()]
+            write(table(["Tên", "Vai trò", "Tình trạng"], rows) if rows else "Chưa có tài khoản nào.")
+    finally:
+        svc.close()
+    return 0

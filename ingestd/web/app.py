@@ -1,0 +1,121 @@
+"""The web console (``ingestd web``): the board, the register and the review queue for clerks
+and leaders. Server-rendered pages (Jinja2), no script at all, one small stylesheet shipped
+with the package (offices are often offline). Handlers call the same services as the CLI."""
+
+from __future__ import annotations
+
+import threading
+import time
+from datetime import datetime
+from pathlib import Path
+
+import jinja2
+import structlog
+from starlette.applications import Starlette
+from starlette.middleware import Middleware
+from starlette.middleware.base import BaseHTTPMiddleware, RequestResponseEndpoint
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import Mount, Route
+from starlette.staticfiles import StaticFiles
+
+from ingestd.config import Settings
+from ingestd.errors import RulesError
+from ingestd.rules import load_rules
+from ingestd.services import Services, open_services
+from ingestd.store.accounts import Accounts
+from ingestd.web import pages
+from ingestd.web.security import HEADERS
+
+HERE = Path(__file__).parent
+log = structlog.get_logger("ingestd.web")
+
+
+class _Headers(BaseHTTPMiddleware):
+    async def dispatch(self, request: Request, call_next: RequestResponseEndpoint) -> Response:
+        response = await call_next(request)
+        for k, v in HEADERS.items():
+            response.headers.setdefault(k, v)
+        if not request.url.path.startswith("/static/"):
+            response.headers.setdefault("Cache-Control", "no-store")
+        return response
+
+
+class Console:
+    """What the handlers share: services (rules re-read when a rules file changes), the
+    accounts, the templates, and the moment the console shows (``--at``, else now)."""
+
+    def __init__(self, settings: Settings, at: datetime | None = None):
+        self.settings = settings
+        self.svc = open_services(settings, rules_required=False)
+        self.accounts = Accounts(self.svc.store)
+        self.secret = self.accounts.secret()
+        self.at = at
+        self.rules_error: str | None = None
+        self._rules_stamp = self._stamp()
+        self._checked = time.monotonic()
+        self._lock = threading.Lock()
+        self.templates = jinja2.Environment(
+            loader=jinja2.FileSystemLoader(str(HERE / "templates")), autoescape=True,
+            trim_blocks=True, lstrip_blocks=True)
+
+    def _stamp(self) -> float:
+        files = list(self.settings.rules_dir.rglob("*.toml"))
+        return max((f.stat().st_mtime for f in files), default=0.0) + len(files)
+
+    def services(self) -> Services:
+        """The services, with the rules re-read (at most every 5 s) when a file changed; a
+        broken file keeps the rules in force and is shown to admins."""
+        if time.monotonic() - self._checked > 5:
+            with self._lock:
+                self._checked = time.monotonic()
+                stamp = self._stamp()
+                if stamp != self._rules_stamp:
+                    self._rules_stamp = stamp
+                    try:
+                        rules = load_rules(self.settings.rules_dir)
+                        self.svc = Services(self.settings, rules, type(self.svc.calendar)(
+                            self.settings.timezone, rules.calendar), self.svc.store)
+                        self.rules_error = None
+                    except RulesError as exc:
+                        self.rules_error = str(exc)
+                        log.error("rules have errors: keeping the rules in force", error=str(exc))
+        return self.svc
+
+    def now(self) -> datetime:
+        return self.at or datetime.now(self.settings.timezone)
+
+
+def create_app(settings: Settings, at: datetime | None = None) -> Starlette:
+    console = Console(settings, at)
+    routes = [
+        Route("/healthz", pages.healthz),
+        Route("/login", pages.login_form, methods=["GET"]),
+        Route("/login", pages.login, methods=["POST"]),
+        Route("/logout", pages.logout, methods=["POST"]),
+        Route("/", pages.board),
+        Route("/reports/{report}", pages.report_page),
+        Route("/units/{unit}", pages.unit_page),
+        Route("/receipts", pages.register),
+        Route("/receipts/{rid}", pages.receipt_page),
+        Route("/receipts/{rid}/raw", pages.raw_message),
+        Route("/receipts/{rid}/assign", pages.assign, methods=["POST"]),
+        Route("/receipts/{rid}/ignore", pages.ignore, methods=["POST"]),
+        Route("/exempt", pages.exempt, methods=["POST"]),
+        Route("/decisions/{did:int}/undo", pages.undo, methods=["POST"]),
+        Route("/review", pages.review_queue),
+        Route("/quarterly", pages.quarterly),
+        Route("/quarterly/{label}.{fmt}", pages.quarterly_file),
+        Route("/admin", pages.admin),
+        Route("/api/status", pages.api_status),
+        Route("/api/receipts", pages.api_receipts),
+        Route("/api/unmatched", pages.api_unmatched),
+        Mount("/static", StaticFiles(directory=str(HERE / "static")), name="static"),
+    ]
+    app = Starlette(routes=routes, middleware=[Middleware(_Headers)],
+                    exception_handlers={404: pages.not_found, 500: pages.server_error})
+    app.state.console = console
+    app.state.settings = settings
+    app.state.accounts = console.accounts
+    app.state.secret = console.secret
+    return app
