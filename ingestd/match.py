@@ -181,7 +181,8 @@ def find_unit(doc: Document, book: Rulebook, authserv_id: str | None,
         unit = book.unit_by_organ(doc.organ_id)
         if unit is None:
             return None, False, f"mã định danh {doc.organ_id} không thuộc đơn vị nào trong units.toml"
-        ev.append(Evidence("unit", f"{unit.id} theo mã định danh trên trục liên thông", "edxml:From", doc.organ_id))
+        ev.append(Evidence("unit", f"{unit.id} theo mã định danh trên trục liên thông",
+                           "edxml:From", doc.organ_id))
         if not via_gateway:
             why = ("gói edXML được nhập từ tệp, không nhận qua trục liên thông: không xác minh "
                    "được đơn vị gửi")
