@@ -35,7 +35,7 @@ TZ = ZoneInfo("Asia/Ho_Chi_Minh")
 UNITS, REPORTS, PERIODS = 100, 100, 12
 
 
-def make_project(root: Path) -> Path:
+def make_project(root: Path, reports: int = REPORTS) -> Path:
     rules = root / "rules"
     (rules / "directives").mkdir(parents=True)
     units = ['[groups]\nall = "Tất cả"\n']
@@ -43,20 +43,21 @@ def make_project(root: Path) -> Path:
         units.append(f'[[unit]]\nid = "u{u}"\nname = "Đơn vị {u}"\ngroups = ["all"]\n'
                      f'emails = ["u{u}@laichau.gov.vn"]\n')
     (rules / "units.toml").write_text("\n".join(units), encoding="utf-8")
+    per = reports // 10
     for d in range(10):
-        reports = "".join(textwrap.dedent(f"""
+        text = "".join(textwrap.dedent(f"""
             [[report]]
-            id = "r{d * 10 + k}"
+            id = "r{d * per + k}"
             kind = "dinh-ky"
             units = ["@all"]
             every = "month"
             due_day = 10
             due_month = "next"
             start = 2019-01-01
-            keywords = ["báo cáo {d * 10 + k}"]
-            """) for k in range(REPORTS // 10))
+            keywords = ["báo cáo {d * per + k}"]
+            """) for k in range(per))
         (rules / "directives" / f"{d}.toml").write_text(
-            f'[directive]\nnumber = "{100 + d}/UBND-TH"\ndate = 2018-12-20\n{reports}',
+            f'[directive]\nnumber = "{100 + d}/UBND-TH"\ndate = 2018-12-20\n{text}',
             encoding="utf-8")
     (root / "config.toml").write_text(textwrap.dedent("""\
         database_url = "sqlite:///var/ingestd.db"
@@ -66,7 +67,7 @@ def make_project(root: Path) -> Path:
     return root / "config.toml"
 
 
-def fill(svc, n: int, seed: int = 1) -> None:  # type: ignore[no-untyped-def]
+def fill(svc, n: int, seed: int = 1, reports: int = REPORTS) -> None:  # type: ignore[no-untyped-def]
     rng = random.Random(seed)
     start = datetime(2019, 1, 5, tzinfo=UTC)
     receipts, matches = [], []
@@ -76,7 +77,7 @@ def fill(svc, n: int, seed: int = 1) -> None:  # type: ignore[no-untyped-def]
         receipts.append({"id": i, "source": "bench", "sha256": f"{i:064x}",
                          "message_id": f"m{i}@bench", "received_at": when, "stored_at": when,
                          "size": 1000, "state": "matched", "unit": f"u{rng.randrange(UNITS)}"})
-        matches.append({"receipt_id": i, "report": f"r{rng.randrange(REPORTS)}",
+        matches.append({"receipt_id": i, "report": f"r{rng.randrange(reports)}",
                         "period": f"2019-{month + 1:02d}", "unit": receipts[-1]["unit"],
                         "confidence": 0.9})
     with svc.store.engine.begin() as conn:

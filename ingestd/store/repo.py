@@ -262,7 +262,7 @@ class Store:
                     row.subject = o.doc.subject[:2000] if o.doc.subject else None
                     row.own_number = o.doc.own_number
                     row.message_id = row.message_id or o.doc.message_id
-                    row.read_at = utcnow()
+                row.read_at = utcnow()             # last read or matched: data_version sees it
                 row.state, row.reason, row.unit = o.state, o.reason, o.unit
                 row.lease_owner, row.lease_until = None, None
                 row.evidence = json.dumps(o.evidence, ensure_ascii=False, default=str)
@@ -361,6 +361,17 @@ class Store:
                                                            .in_(chunk))):
                     out.setdefault(m.receipt_id, []).append(m)
         return out
+
+    def data_version(self) -> tuple[object, ...]:
+        """Changes whenever anything the ledger counts may have changed: a receipt stored,
+        read or matched again, a clerk's decision made or undone. Cheap (two aggregates), so a
+        reader can keep a computed status until it changes."""
+        with self.session() as s:
+            receipts = s.execute(sa_select(func.count(), func.max(Receipt.id),
+                                           func.max(Receipt.read_at))).one()
+            decisions = s.execute(sa_select(func.count(), func.max(Assignment.id),
+                                            func.max(Assignment.undone_at))).one()
+        return (*receipts, *decisions)
 
     def count_by_state(self) -> dict[str, int]:
         with self.session() as s:

@@ -181,24 +181,31 @@ def _summary(s: ReportStatus, units: set[str] | None = None) -> dict[str, Any]:
 
 @page("viewer")
 def board(request: Request, who: LoggedIn, form: dict[str, Any]) -> Response:
+    """One card per report: the period that matters now (the chosen one, else the latest
+    that has begun), with earlier periods that still miss reports listed under it."""
     console = _console(request)
     svc, at = console.services(), console.now()
     q = request.query_params
     directive, group, period = q.get("directive") or None, q.get("group") or None, q.get("period") or None
     show_all = q.get("all") == "1"
-    statuses = compute(svc, at)
+    statuses = console.statuses(at)
     units = ({u.id for u in svc.rules.units.values() if group in u.groups} if group else None)
-    rows = []
+    by_report: dict[str, list[dict[str, Any]]] = {}
     for s in statuses:
         if (directive and s.directive != directive) or (period and s.period != period):
             continue
         row = _summary(s, units)
-        if row["expected"] and (show_all or row["open"] or directive or period):
-            rows.append(row)
-    rows.sort(key=lambda r: r["s"].due, reverse=True)
-    soon = [r for r in rows if at <= r["s"].due <= at + timedelta(days=7)]
-    titles = {d.number: d.title for d in svc.rules.directives}
-    return _render(request, who, "board.html", rows=rows, soon=soon, titles=titles,
+        if row["expected"]:
+            by_report.setdefault(s.report, []).append(row)
+    cards = []
+    for rows in by_report.values():
+        current = rows[-1]
+        earlier = [r for r in rows[:-1] if r["counts"][MISSING]]
+        if show_all or current["open"] or earlier or directive or period:
+            cards.append({**current, "earlier": list(reversed(earlier))})
+    cards.sort(key=lambda r: r["s"].due, reverse=True)
+    soon = [r for r in cards if at <= r["s"].due <= at + timedelta(days=7)]
+    return _render(request, who, "board.html", rows=cards, soon=soon,
                    directives=[d.number for d in svc.rules.directives],
                    groups=sorted(svc.rules.groups.items()),
                    periods=sorted({s.period for s in statuses if s.period}, reverse=True),

@@ -1,0 +1,137 @@
+"""The console in a real browser: Debian's chromium driven by Playwright, against `ingestd web`
+serving the sample province on loopback. A clerk logs in, reads the board, opens the report
+sent from a personal Gmail box, assigns it to its unit and sees the board change; a leader
+reads the board on a 375 px phone."""
+
+from __future__ import annotations
+
+import contextlib
+import io
+import os
+import shutil
+import signal
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+
+import pytest
+
+from ingestd.cli.main import main
+
+CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
+ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
+        "--disable-background-networking", "--disable-component-update", "--disable-sync"]
+AT = "2019-06-28T09:00:00+07:00"
+
+
+def _cli(project, *args: str) -> tuple[int, str, str]:
+    out, err = io.StringIO(), io.StringIO()
+    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
+        code = main(["--config", str(project.config), *args])
+    return code, out.getvalue(), err.getvalue()
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@pytest.fixture(scope="module")
+def server(tmp_path_factory, sample_dir):
+    from conftest import Project
+
+    if not os.path.exists(CHROMIUM):
+        pytest.fail("chromium is not installed (./scripts/test installs it when run as root)")
+    project = Project(tmp_path_factory.mktemp("browser"))
+    project.load_sample(_cli, sample_dir)
+    pw = project.root / "pw"
+    pw.write_text("van-thu-mat-khau-1")
+    for name, role in (("vanthu", "clerk"), ("lanhdao", "viewer")):
+        assert _cli(project, "user", "add", name, "--role", role, "--password-file", str(pw))[0] == 0
+    port = _free_port()
+    # `timeout` stops the server by itself even if this test process is killed
+    proc = subprocess.Popen(["timeout", "600", sys.executable, "-m", "ingestd", "--config",
+                             str(project.config), "web", "--port", str(port), "--at", AT],
+                            start_new_session=True, stdout=subprocess.DEVNULL,
+                            stderr=open(project.root / "web.log", "wb"))  # noqa: SIM115
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                urllib.request.urlopen(base + "/healthz", timeout=1)
+                break
+            except OSError:
+                if time.monotonic() > deadline or proc.poll() is not None:
+                    raise AssertionError((project.root / "web.log").read_text()) from None
+                time.sleep(0.2)
+        yield base
+    finally:
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(proc.pid, signal.SIGTERM)
+        proc.wait(15)
+
+
+@pytest.fixture(scope="module")
+def browser():
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as p:
+        b = p.chromium.launch(executable_path=CHROMIUM, args=ARGS)
+        try:
+            yield b
+        finally:
+            b.close()
+
+
+def _log_in(page, base: str, user: str) -> None:
+    page.goto(base + "/")
+    assert "/login" in page.url
+    page.fill("input[name=username]", user)
+    page.fill("input[name=password]", "van-thu-mat-khau-1")
+    page.click("button[type=submit]")
+    page.wait_for_url(base + "/")
+
+
+def _card(page, number: str) -> str:
+    return page.locator("article.card", has=page.locator(f"h2 a:text-is('{number}')")).inner_text()
+
+
+def test_a_clerk_assigns_the_gmail_report_and_the_board_changes(server, browser):
+    page = browser.new_page(viewport={"width": 1200, "height": 900})
+    _log_in(page, server, "vanthu")
+    assert "11/36" in _card(page, "760/UBND-TH")
+    page.click("nav >> text=Chờ xem xét")
+    item = page.locator("ul.queue li", has_text="gmail.com")
+    assert "hộp thư cá nhân Gmail" in item.inner_text()
+    item.locator("a").click()
+    page.wait_for_url("**/receipts/r-*")
+    assert page.locator("select[name=unit]").input_value() == "so-ldtbxh"     # suggested
+    page.fill("form[action$='/assign'] input[name=reason]", "đã gọi điện xác nhận với Sở")
+    page.click("form[action$='/assign'] button[type=submit]")
+    page.wait_for_load_state()
+    assert "Đã gán cho so-ldtbxh" in page.locator("p.ok").inner_text()
+    assert "bởi vanthu" in page.locator("ul.decisions").inner_text()
+    page.click("nav >> text=Bảng theo dõi")
+    assert "12/36" in _card(page, "760/UBND-TH")
+    page.close()
+
+
+def test_a_leader_reads_the_board_on_a_phone(server, browser):
+    phone = browser.new_page(viewport={"width": 375, "height": 740}, device_scale_factor=2,
+                             is_mobile=True, has_touch=True)
+    _log_in(phone, server, "lanhdao")
+    width = phone.evaluate("document.documentElement.scrollWidth")
+    assert width <= 375, f"the page scrolls sideways: {width}px"
+    card = phone.locator("article.card").first
+    box = card.bounding_box()
+    assert box and box["width"] <= 375 and box["x"] >= 0
+    assert "đơn vị đã gửi" in card.inner_text()
+    # a viewer sees no button that changes anything
+    phone.goto(server + "/review")
+    phone.locator("ul.queue li a").first.click()
+    assert phone.locator("form[action$='/assign']").count() == 0
+    phone.close()
