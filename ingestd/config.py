@@ -10,7 +10,7 @@ import email.utils
 import ipaddress
 import os
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
@@ -107,6 +107,29 @@ class QuarterlySettings:
 
 
 @dataclass(frozen=True)
+class OfficeSettings:
+    """Who the Office is: every province-specific text of reminders, the digest and the
+    quarterly report comes from here (``[office]``), never from the code or the templates."""
+
+    province: str = ""                   # Lai Châu
+    issuer: str = "UBND TỈNH"            # UBND TỈNH LAI CHÂU (the header block)
+    office: str = "VĂN PHÒNG"
+    name: str = "Văn phòng UBND tỉnh"    # how letters name the Office in a sentence
+    place: str = ""                      # Lai Châu (", ngày ... tháng ...")
+    legal_basis: str = ""                # Chỉ thị số 08/CT-UBND ngày 28/6/2019 của Chủ tịch UBND tỉnh
+    signer_title: tuple[str, ...] = ("KT. CHÁNH VĂN PHÒNG", "PHÓ CHÁNH VĂN PHÒNG")
+    signer_name: str = ""
+    number_notation: str = "BC-VP"
+    recipients: tuple[str, ...] = ("- Lãnh đạo UBND tỉnh;", "- Ban Thi đua – Khen thưởng;",
+                                   "- Các cơ quan, đơn vị;", "- Lưu: VT.")
+
+    def missing(self) -> list[str]:
+        """Keys an admin should fill for documents that name the province and its basis."""
+        return [k for k in ("province", "place", "legal_basis", "signer_name")
+                if not getattr(self, k)] + (["issuer"] if self.issuer == "UBND TỈNH" else [])
+
+
+@dataclass(frozen=True)
 class WebSettings:
     """The web console (``ingestd web``)."""
 
@@ -155,6 +178,7 @@ class Settings:
     authserv_id: str | None = None
     limits: ReadLimits = field(default_factory=ReadLimits)
     web: WebSettings = field(default_factory=WebSettings)
+    office: OfficeSettings = field(default_factory=OfficeSettings)
     heartbeat_minutes: int = 30
     workers: int = 2
     from_address: str = "Văn phòng UBND tỉnh <vanthu@localhost>"
@@ -217,7 +241,7 @@ def load_settings(path: Path | None = None) -> Settings:
     top = Table(tf, (), tf.data, {
         "timezone", "rules_dir", "database_url", "store_dir", "outbox_dir", "imap", "gateway",
         "maildir", "smtp", "digest", "trust", "reading", "heartbeat_minutes", "workers",
-        "quarterly_report", "from_address", "web"})
+        "quarterly_report", "from_address", "web", "office"})
 
     tzname = top.get("timezone", str, "Asia/Ho_Chi_Minh")
     try:
@@ -358,6 +382,7 @@ def load_settings(path: Path | None = None) -> Settings:
             login_attempts=max(1, t.get("login_attempts", int, 5)),
             login_window_minutes=max(1, t.get("login_window_minutes", int, 15)))
 
+    office = _office(tf, quarterly)
     from_address = top.get("from_address", str, "Văn phòng UBND tỉnh <vanthu@localhost>")
     _addresses(top, "from_address", [from_address])
     if tf.problems:
@@ -370,10 +395,36 @@ def load_settings(path: Path | None = None) -> Settings:
         outbox_dir=base / top.get("outbox_dir", str, "var/outbox"),
         imap=tuple(imaps), gateways=tuple(gateways), maildirs=tuple(maildirs), smtp=smtp,
         digest=digest, quarterly=quarterly, authserv_id=authserv, limits=limits, web=web,
+        office=office,
         heartbeat_minutes=top.get("heartbeat_minutes", int, 30),
         from_address=smtp.from_addr if smtp else from_address,
         workers=max(1, top.get("workers", int, min(4, os.cpu_count() or 1))))
 
+
+
+def _office(tf: TomlFile, quarterly: QuarterlySettings) -> OfficeSettings:
+    """``[office]``; the older ``[quarterly_report] issuer/office/place`` still count."""
+    d = OfficeSettings()
+    assert tf.data is not None
+    if "office" not in tf.data:
+        return replace(d, issuer=quarterly.issuer, office=quarterly.office, place=quarterly.place)
+    keys = set(OfficeSettings.__dataclass_fields__)
+    t = Table(tf, ("office",), tf.data["office"], keys)
+    values: dict[str, object] = {}
+    for key in keys:
+        default = getattr(d, key)
+        if isinstance(default, tuple):
+            raw = t.data.get(key)
+            lines = [raw] if isinstance(raw, str) else t.str_list(key, list(default))
+            values[key] = tuple(line for part in lines for line in str(part).split("\n"))
+        else:
+            value = t.get(key, str, default)
+            if "\n" in value or "\r" in value:
+                t.problem(key, f"{key} contains a line break", "write it on one line")
+            values[key] = value
+    if not values["issuer"] or values["issuer"] == d.issuer:
+        values["issuer"] = quarterly.issuer if quarterly.issuer != d.issuer else values["issuer"]
+    return OfficeSettings(**values)  # type: ignore[arg-type]
 
 
 def _resolve_sqlite(url: str, base: Path) -> str:

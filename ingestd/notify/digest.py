@@ -101,7 +101,7 @@ def digest_data(svc: Services, at: datetime) -> dict[str, Any]:
 
 def build_digest(svc: Services, at: datetime) -> Digest:
     data = digest_data(svc, at)
-    env = environment(svc.settings.rules_dir)
+    env = environment(svc.settings.rules_dir, svc.settings.office)
     subject = render(env, "digest_subject.txt", **data).strip()
     return Digest(data["today"], subject, render(env, "digest.txt", **data),
                   render(env, "digest.html", subject=subject, **data), data)

@@ -41,7 +41,7 @@ def plan_reminders(svc: Services, at: datetime) -> list[tuple[Reminder, str]]:
     """(reminder, subject) for every reminder due at ``at`` and not queued before; nothing is
     queued here."""
     statuses = compute(svc, at)
-    env = environment(svc.settings.rules_dir)
+    env = environment(svc.settings.rules_dir, svc.settings.office)
     repo = OutboxRepo(svc.store)
     out = []
     for r in due_reminders(svc.rules, svc.calendar, statuses, at):
@@ -76,7 +76,7 @@ def enqueue_mail(svc: Services, key: str, kind: str, to: list[str], cc: list[str
 
 
 def queue_reminders(svc: Services, at: datetime) -> int:
-    env = environment(svc.settings.rules_dir)
+    env = environment(svc.settings.rules_dir, svc.settings.office)
     queued = 0
     for r, subject in plan_reminders(svc, at):      # keys queued before are left out there
         ctx = _context(svc, r, subject)

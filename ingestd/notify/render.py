@@ -9,6 +9,7 @@ from pathlib import Path
 from jinja2 import ChoiceLoader, Environment, FileSystemLoader, PackageLoader, StrictUndefined
 
 from ingestd.calendar import weekday_vi
+from ingestd.config import OfficeSettings
 from ingestd.read.vntext import nfc
 
 _ROMAN = {"1": "I", "2": "II", "3": "III", "4": "IV"}
@@ -37,7 +38,9 @@ def day_vi(d: date | datetime) -> str:
     return f"{weekday_vi(day)}, ngày {date_vi(day)}"
 
 
-def environment(rules_dir: Path | None = None) -> Environment:
+def environment(rules_dir: Path | None = None, office: OfficeSettings | None = None) -> Environment:
+    """Templates: a province's own under ``rules/templates/`` first, then the packaged ones.
+    ``office`` (config ``[office]``) is there for every template as ``office``."""
     loaders = []
     if rules_dir and (rules_dir / "templates").is_dir():
         loaders.append(FileSystemLoader(str(rules_dir / "templates")))
@@ -46,6 +49,7 @@ def environment(rules_dir: Path | None = None) -> Environment:
                       autoescape=lambda name: bool(name and name.endswith(".html")),
                       trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True)
     env.filters.update(period_vi=period_vi, date_vi=date_vi, day_vi=day_vi)
+    env.globals["office"] = office or OfficeSettings()
     return env
 
 

@@ -1,7 +1,8 @@
-"""The quarterly compliance report (Directive 08/CT-UBND): a DOCX in the form of a Vietnamese
-administrative report that a clerk can edit and sign, with a chart; CSV (UTF-8 with BOM, for
-Excel) and XLSX of the per-unit scores for the rewards board; and the daemon job that makes
-and mails it after each quarter."""
+"""The quarterly compliance report (the tracking that the province's directive orders): a
+DOCX in the form of a Vietnamese administrative report that a clerk can edit and sign, with a
+chart; CSV (UTF-8 with BOM, for Excel) and XLSX of the per-unit scores for the rewards board;
+and the daemon job that makes and mails it after each quarter. Every province-specific text
+comes from ``[office]``."""
 
 from __future__ import annotations
 
@@ -13,6 +14,7 @@ from datetime import date, datetime, timedelta
 from ingestd.notify.render import date_vi, period_vi
 from ingestd.read.vntext import nfc
 from ingestd.reports.compliance import Compliance, UnitCompliance, compliance, did_not, did_well
+from ingestd.rules.model import Scoring
 from ingestd.services import Services
 from ingestd.statusview import compute
 
@@ -68,7 +70,16 @@ def to_xlsx(c: Compliance) -> bytes:
     return buf.getvalue()
 
 
-def chart_png(c: Compliance) -> bytes:
+def _label(name: str, width: int = 44) -> str:
+    """A bar label that keeps both ends: "Ban Quản lý dự án đầu tư xây dựng các công trình
+    giao thông" and "... dân dụng và công nghiệp" stay apart once shortened."""
+    if len(name) <= width:
+        return name
+    head = width // 2 - 1
+    return name[:head].rstrip() + " … " + name[-(width - head - 3):].lstrip()
+
+
+def chart_png(c: Compliance, scoring: Scoring | None = None) -> bytes:
     import matplotlib
 
     matplotlib.use("Agg")
@@ -79,9 +90,12 @@ def chart_png(c: Compliance) -> bytes:
     height = max(3.0, 0.28 * len(units) + 1.2)
     fig, ax = plt.subplots(figsize=(7.5, height), dpi=110)
     rates = [100 * (u.on_time_rate or 0) for u in units]
-    colours = ["#2e7d32" if r >= 90 else "#f9a825" if r >= 50 else "#c62828" for r in rates]
-    labels = [u.name if len(u.name) <= 44 else u.name[:42] + "…" for u in units]
-    ax.barh(range(len(units)), rates, color=colours)     # positions, not labels: names repeat
+    s = scoring or Scoring()
+    colours = ["#2e7d32" if r >= s.good_from else "#f9a825" if r >= s.poor_below else "#c62828"
+               for r in rates]
+    labels = [_label(u.name) for u in units]
+    # a unit at 0 % still gets a visible sliver, in its colour
+    ax.barh(range(len(units)), [max(r, 0.6) for r in rates], color=colours)
     ax.set_yticks(range(len(units)), labels)
     ax.set_xlim(0, 100)
     ax.set_xlabel("Tỷ lệ báo cáo gửi đúng hạn (%)")
@@ -122,7 +136,7 @@ def to_docx(svc: Services, c: Compliance, at: datetime) -> bytes:
     from docx.enum.text import WD_ALIGN_PARAGRAPH
     from docx.shared import Cm, Pt
 
-    q = svc.settings.quarterly
+    office = svc.settings.office
     local = at.astimezone(svc.settings.timezone)
     d = docx.Document()
     style = d.styles["Normal"]
@@ -147,12 +161,12 @@ def to_docx(svc: Services, c: Compliance, at: datetime) -> bytes:
     head = d.add_table(rows=1, cols=2)
     left, right = head.rows[0].cells
     left.paragraphs[0].text = ""
-    para(q.issuer, align=center, size=12, container=left)
-    para(q.office, bold=True, align=center, size=12, container=left)
-    para("Số:        /BC-VP", align=center, size=13, container=left)
+    para(office.issuer, align=center, size=12, container=left)
+    para(office.office, bold=True, align=center, size=12, container=left)
+    para(f"Số:        /{office.number_notation}", align=center, size=13, container=left)
     para("CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM", bold=True, align=center, size=12, container=right)
     para("Độc lập - Tự do - Hạnh phúc", bold=True, align=center, size=13, container=right)
-    place = f"{q.place}, " if q.place else ""
+    place = f"{office.place}, " if office.place else ""
     para(f"{place}ngày {local.day} tháng {local.month} năm {local.year}", italic=True,
          align=center, size=13, container=right)
     for cell in (left, right):
@@ -161,8 +175,8 @@ def to_docx(svc: Services, c: Compliance, at: datetime) -> bytes:
     para()
     para("BÁO CÁO", bold=True, align=center, size=14)
     para(f"Kết quả thực hiện chế độ thông tin, báo cáo {_range_vi(c)}", bold=True, align=center)
-    para("(theo Chỉ thị số 08/CT-UBND ngày 28/6/2019 của Chủ tịch UBND tỉnh)", italic=True,
-         align=center, size=12)
+    if office.legal_basis:
+        para(f"(theo {office.legal_basis})", italic=True, align=center, size=12)
 
     t = c.totals
     directives = sorted({s.directive for s in c.reports})
@@ -214,7 +228,7 @@ def to_docx(svc: Services, c: Compliance, at: datetime) -> bytes:
             for cell, width in zip(row.cells, _WIDTHS_CM):
                 cell.width = Cm(width)
     para()
-    d.add_picture(io.BytesIO(chart_png(c)), width=Cm(15.5))
+    d.add_picture(io.BytesIO(chart_png(c, svc.rules.scoring)), width=Cm(15.5))
     d.paragraphs[-1].alignment = center
 
     s = svc.rules.scoring
@@ -234,23 +248,26 @@ def to_docx(svc: Services, c: Compliance, at: datetime) -> bytes:
         para(f"- {u.name}: " + "; ".join(items) + ".", size=12)
 
     para("IV. ĐỀ XUẤT", bold=True)
+    basis = f" theo {office.legal_basis}" if office.legal_basis else ""
     para("Đề nghị Thủ trưởng các cơ quan, đơn vị và Chủ tịch UBND các huyện, thành phố chấn "
-         "chỉnh việc thực hiện chế độ thông tin, báo cáo theo Chỉ thị số 08/CT-UBND; đề nghị Ban "
-         "Thi đua – Khen thưởng tỉnh sử dụng kết quả trên làm một tiêu chí đánh giá, xếp loại thi "
-         "đua năm.")
+         f"chỉnh việc thực hiện chế độ thông tin, báo cáo{basis}; đề nghị Ban Thi đua – Khen "
+         "thưởng sử dụng kết quả trên làm một tiêu chí đánh giá, xếp loại thi đua năm.")
 
     para()
     sign = d.add_table(rows=1, cols=2)
     left, right = sign.rows[0].cells
     left.paragraphs[0].add_run("Nơi nhận:").bold = True
-    for line in ("- Chủ tịch, các PCT UBND tỉnh;", "- Ban Thi đua – Khen thưởng tỉnh;",
-                 "- Các sở, ban, ngành; UBND các huyện, thành phố;", "- Lưu: VT."):
+    for line in office.recipients:
         para(line, size=11, container=left)
-    right.paragraphs[0].add_run("KT. CHÁNH VĂN PHÒNG").bold = True
+    titles = office.signer_title or ("",)
+    right.paragraphs[0].add_run(titles[0]).bold = True
     right.paragraphs[0].alignment = center
-    para("PHÓ CHÁNH VĂN PHÒNG", bold=True, align=center, container=right)
+    for line in titles[1:]:
+        para(line, bold=True, align=center, container=right)
     for _ in range(4):
         para(container=right)
+    if office.signer_name:
+        para(office.signer_name, bold=True, align=center, container=right)
     buf = io.BytesIO()
     d.save(buf)
     return buf.getvalue()
