@@ -125,8 +125,17 @@ class OfficeSettings:
 
     def missing(self) -> list[str]:
         """Keys an admin should fill for documents that name the province and its basis."""
-        return [k for k in ("province", "place", "legal_basis", "signer_name")
+        return [k for k in ("province", "place", "legal_basis")
                 if not getattr(self, k)] + (["issuer"] if self.issuer == "UBND TỈNH" else [])
+
+
+@dataclass(frozen=True)
+class AcknowledgeSettings:
+    """``[acknowledge]``: a biên nhận mail to the unit when its report is counted."""
+
+    enabled: bool = False
+    to_sender: bool = True        # the verified sender; else (and for clerks' assignments) remind_to
+    within_days: int = 3          # only receipts this recent (a backfill sends nothing)
 
 
 @dataclass(frozen=True)
@@ -179,6 +188,7 @@ class Settings:
     limits: ReadLimits = field(default_factory=ReadLimits)
     web: WebSettings = field(default_factory=WebSettings)
     office: OfficeSettings = field(default_factory=OfficeSettings)
+    acknowledge: AcknowledgeSettings = field(default_factory=AcknowledgeSettings)
     heartbeat_minutes: int = 30
     workers: int = 2
     from_address: str = "Văn phòng UBND tỉnh <vanthu@localhost>"
@@ -241,7 +251,7 @@ def load_settings(path: Path | None = None) -> Settings:
     top = Table(tf, (), tf.data, {
         "timezone", "rules_dir", "database_url", "store_dir", "outbox_dir", "imap", "gateway",
         "maildir", "smtp", "digest", "trust", "reading", "heartbeat_minutes", "workers",
-        "quarterly_report", "from_address", "web", "office"})
+        "quarterly_report", "from_address", "web", "office", "acknowledge"})
 
     tzname = top.get("timezone", str, "Asia/Ho_Chi_Minh")
     try:
@@ -383,6 +393,11 @@ def load_settings(path: Path | None = None) -> Settings:
             login_window_minutes=max(1, t.get("login_window_minutes", int, 15)))
 
     office = _office(tf, quarterly)
+    acknowledge = AcknowledgeSettings()
+    if "acknowledge" in tf.data:
+        t = Table(tf, ("acknowledge",), tf.data["acknowledge"], {"enabled", "to_sender", "within_days"})
+        acknowledge = AcknowledgeSettings(t.get("enabled", bool, False), t.get("to_sender", bool, True),
+                                          max(1, t.get("within_days", int, 3)))
     from_address = top.get("from_address", str, "Văn phòng UBND tỉnh <vanthu@localhost>")
     _addresses(top, "from_address", [from_address])
     if tf.problems:
@@ -395,7 +410,7 @@ def load_settings(path: Path | None = None) -> Settings:
         outbox_dir=base / top.get("outbox_dir", str, "var/outbox"),
         imap=tuple(imaps), gateways=tuple(gateways), maildirs=tuple(maildirs), smtp=smtp,
         digest=digest, quarterly=quarterly, authserv_id=authserv, limits=limits, web=web,
-        office=office,
+        office=office, acknowledge=acknowledge,
         heartbeat_minutes=top.get("heartbeat_minutes", int, 30),
         from_address=smtp.from_addr if smtp else from_address,
         workers=max(1, top.get("workers", int, min(4, os.cpu_count() or 1))))

@@ -38,6 +38,7 @@ class CycleReport:
     errors: list[str] = field(default_factory=list)
     processed: int = 0
     reminders: int = 0
+    acks: int = 0
     digest: bool = False
     quarterly: str | None = None
 
@@ -102,8 +103,10 @@ class Daemon:
             self._process_lock.release()
 
     def notify_jobs(self, at: datetime, report: CycleReport, force_digest: bool = False) -> None:
+        from ingestd.notify.acks import run_acknowledgements
         from ingestd.notify.jobs import run_digest, run_quarterly, run_reminders
 
+        report.acks = self._job("acknowledgements", lambda: run_acknowledgements(self.svc, at), 0)
         report.reminders = self._job("reminders", lambda: run_reminders(self.svc, at), 0)
         report.digest = self._job("digest", lambda: run_digest(self.svc, at, force_digest), False)
         report.quarterly = self._job("quarterly", lambda: run_quarterly(self.svc, at), None)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 
 from ingestd.cli.main import command
@@ -18,12 +19,35 @@ _STATE_VI = {"matched": "đã khớp", "review": "chờ xem xét", "ignored": "b
              "failed": "lỗi", "new": "mới"}
 
 
+def config_warnings(settings: Settings) -> list[str]:
+    """What is not an error but will bite later: a password that cannot be read when the daemon
+    connects, an [office] that leaves letters and reports without the province's names."""
+    out = []
+    secrets = [(f"[[imap]] {a.name}", a.password) for a in settings.imap]
+    if settings.smtp:
+        secrets.append(("[smtp]", settings.smtp.password))
+    for where, secret in secrets:
+        if secret.env and secret.env not in os.environ:
+            out.append(f"{where}: biến môi trường {secret.env} chưa được đặt (mật khẩu) — đặt nó "
+                       "trong EnvironmentFile của systemd hoặc dùng password_file")
+        if secret.file and not os.access(secret.file, os.R_OK):
+            out.append(f"{where}: không đọc được tệp mật khẩu {secret.file} — kiểm tra đường dẫn "
+                       "và quyền đọc của người dùng chạy dịch vụ")
+    missing = settings.office.missing()
+    if missing:
+        out.append(f"{settings.config_path.name} [office]: chưa khai báo {', '.join(missing)} — "
+                   "thư nhắc việc và báo cáo quý sẽ thiếu tên tỉnh, căn cứ hoặc người ký")
+    return out
+
+
 @command("check")
 def check(args: argparse.Namespace, settings: Settings) -> int:
     book = load_rules(settings.rules_dir)   # raises RulesError with every problem
     reports = sum(len(d.reports) for d in book.directives)
     write(f"OK: {settings.config_path.name} và thư mục rules hợp lệ — {len(book.units)} đơn vị, "
           f"{len(book.directives)} văn bản chỉ đạo, {reports} báo cáo.")
+    for warning in config_warnings(settings):
+        write("Cảnh báo: " + warning)
     for rep, kw in date_like_keywords(book):
         write(f'Cảnh báo: {rep.file}: báo cáo {rep.id} có từ khóa "{kw}" chỉ gồm ngày, tháng, '
               "năm: nó cũng khớp với dòng ngày tháng của mọi văn bản — hãy dùng từ khóa trong "

@@ -41,7 +41,7 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
         digest = "đã gửi" if report.digest else "không gửi (đã gửi trước đó hoặc chưa cấu hình)"
         write(f"Chu kỳ lúc {at.astimezone(settings.timezone):%d/%m/%Y %H:%M}: nhận {report.stored} "
               f"thư mới, đọc và đối chiếu {report.processed} thư, gửi {report.reminders} thư "
-              f"nhắc việc, bản tin ngày {digest}.")
+              f"nhắc việc, {report.acks} biên nhận, bản tin ngày {digest}.")
         for e in report.errors:
             write(f"  lỗi nguồn: {e}")
         from ingestd.cli.status_cmd import print_status
