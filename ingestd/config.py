@@ -111,12 +111,12 @@ class OfficeSettings:
     """Who the Office is: every province-specific text of reminders, the digest and the
     quarterly report comes from here (``[office]``), never from the code or the templates."""
 
-    province: str = ""                   # Lai Châu
-    issuer: str = "UBND TỈNH"            # UBND TỈNH LAI CHÂU (the header block)
+    province: str = ""                   # e.g. Hà Giang
+    issuer: str = "UBND TỈNH"            # e.g. UBND TỈNH HÀ GIANG (the header block)
     office: str = "VĂN PHÒNG"
     name: str = "Văn phòng UBND tỉnh"    # how letters name the Office in a sentence
-    place: str = ""                      # Lai Châu (", ngày ... tháng ...")
-    legal_basis: str = ""                # Chỉ thị số 08/CT-UBND ngày 28/6/2019 của Chủ tịch UBND tỉnh
+    place: str = ""                      # e.g. Hà Giang (", ngày ... tháng ...")
+    legal_basis: str = ""                # the document that orders the tracking (Chỉ thị số ...)
     signer_title: tuple[str, ...] = ("KT. CHÁNH VĂN PHÒNG", "PHÓ CHÁNH VĂN PHÒNG")
     signer_name: str = ""
     number_notation: str = "BC-VP"
