@@ -45,7 +45,7 @@ def test_review_queue_explains_itself(project, cli, sample_dir):
     assert "DMARC fail" in reasons["syt@laichau.gov.vn"]
     assert "Gmail" in reasons["nguyenvanan.ldtbxh@gmail.com"]
     assert "09/2019/NĐ-CP" in reasons["stp@laichau.gov.vn"]
-    assert "needs OCR" in reasons["congan@laichau.gov.vn"]
+    assert "nhận dạng chữ (OCR)" in reasons["congan@laichau.gov.vn"]
     assert all(r["state"] in ("review", "failed") and r["message_id"] for r in queue)
     gmail = next(r for r in queue if r["sender"].endswith("gmail.com"))
     assert gmail["suggested_unit"] == "so-ldtbxh"

@@ -47,13 +47,13 @@ def test_drops_are_ingested_and_moved(project, cli):
     assert sorted(p.name for p in (inbox / "processed").iterdir()) == ["a.edxml", "b.xml"]
     assert (inbox / "failed" / "broken.edxml").exists()
     reason = (inbox / "failed" / "broken.edxml.reason.txt").read_text()
-    assert "not well-formed" in reason and "receipt: r-" in reason
+    assert "không phải XML hợp lệ" in reason and "receipt: r-" in reason
     rows = cli.json(project, "receipts")
     assert len(rows) == 3 and all(r["source"] == "gateway:truc" for r in rows)
     times = sorted(r["received_at"] for r in rows if r["state"] == "matched")
     assert times == ["2019-06-04T09:00:00+07:00", "2019-06-05T16:30:00+07:00"]
     failed = [r for r in rows if r["state"] == "failed"]
-    assert len(failed) == 1 and "not well-formed" in failed[0]["reason"]
+    assert len(failed) == 1 and "không phải XML hợp lệ" in failed[0]["reason"]
     # a file dropped again (same bytes) is stored once
     (inbox / "a-again.edxml").write_bytes(edxml(1))
     cli(project, "fetch")

@@ -142,14 +142,14 @@ def test_xlsx_and_nested_zip():
 
 def test_scanned_pdf_is_flagged_not_silently_empty():
     doc = read(Mail("a@b.vn", "BC", "", attachments=[("scan.pdf", make_pdf([[" "]]))]).build())
-    assert any("needs OCR" in p.reason for p in doc.problems)
+    assert any("nhận dạng chữ (OCR)" in p.reason for p in doc.problems)
     assert doc.unreadable
 
 
 def test_legacy_doc_without_text_is_reported():
     fake_doc = b"\xd0\xcf\x11\xe0\xa1\xb1\x1a\xe1" + b"\0" * 600
     doc = read(Mail("a@b.vn", "BC", "x", attachments=[("bc.doc", fake_doc)]).build())
-    assert any("legacy .doc" in p.reason for p in doc.problems)
+    assert any("tệp .doc cũ" in p.reason for p in doc.problems)
 
 
 def test_edxml_fields_and_attachments():

@@ -32,9 +32,9 @@ def sandboxed_extract(name: str, data: bytes, limits: ReadLimits) -> Extracted:
         return run_limited(extract, (name, data, limits), limits.attachment_seconds,
                            limits.worker_memory_mb)
     except SandboxTimeout as exc:
-        return Extracted(problems=[PartProblem(f"attachment:{name}", f"reading stopped: {exc}")])
+        return Extracted(problems=[PartProblem(f"attachment:{name}", f"dừng đọc: {exc}")])
     except SandboxCrash as exc:
-        return Extracted(problems=[PartProblem(f"attachment:{name}", f"reading failed: {exc}")])
+        return Extracted(problems=[PartProblem(f"attachment:{name}", f"đọc lỗi: {exc}")])
 
 
 def read_message(raw: bytes, limits: ReadLimits, extract_fn=sandboxed_extract) -> Document:

@@ -66,8 +66,8 @@ def extract(name: str, data: bytes, limits: ReadLimits, depth: int = 0) -> Extra
     out = Extracted()
     loc = f"attachment:{name}"
     if len(data) > limits.max_attachment_bytes:
-        out.problems.append(PartProblem(loc, f"attachment of {len(data)} bytes is over the "
-                                        f"limit of {limits.max_attachment_bytes}; not read"))
+        out.problems.append(PartProblem(loc, f"tệp đính kèm {len(data)} byte, vượt giới hạn "
+                                        f"{limits.max_attachment_bytes} byte: không đọc"))
         return out
     kind = kind_of(name, data)
     try:
@@ -84,15 +84,15 @@ def extract(name: str, data: bytes, limits: ReadLimits, depth: int = 0) -> Extra
         elif kind == "text":
             _text(loc, data, out)
         elif kind == "image":
-            out.problems.append(PartProblem(loc, "image: needs OCR", blocking=False))
+            out.problems.append(PartProblem(loc, "ảnh chụp: cần nhận dạng chữ (OCR)", blocking=False))
         else:
-            out.problems.append(PartProblem(loc, f"file type not read ({kind})", blocking=False))
+            out.problems.append(PartProblem(loc, f"loại tệp không đọc được ({kind})", blocking=False))
     except MemoryError:
-        out.problems.append(PartProblem(loc, f"cannot read {kind}: needs more memory than the "
-                                        f"limit of {limits.worker_memory_mb} MB (decompression bomb?)"))
+        out.problems.append(PartProblem(loc, f"không đọc được {kind}: cần nhiều bộ nhớ hơn giới "
+                                        f"hạn {limits.worker_memory_mb} MB (bom giải nén?)"))
     except Exception as exc:  # noqa: BLE001 - any parser failure is a reason, not a crash
         detail = " ".join(str(exc).split())[:200]
-        out.problems.append(PartProblem(loc, f"cannot read {kind}: {type(exc).__name__}: {detail}"))
+        out.problems.append(PartProblem(loc, f"không đọc được {kind}: {type(exc).__name__}: {detail}"))
     return out
 
 
@@ -127,7 +127,7 @@ def _pdf(loc: str, data: bytes, limits: ReadLimits, out: Extracted) -> None:
     try:
         text = extract_text(io.BytesIO(data), maxpages=limits.pdf_pages)
     except (PDFPasswordIncorrect, PDFEncryptionError):
-        out.problems.append(PartProblem(loc, "encrypted PDF: cannot read without the password"))
+        out.problems.append(PartProblem(loc, "PDF có mật khẩu: không đọc được"))
         return
     pages = text.split("\f")
     found = False
@@ -136,7 +136,7 @@ def _pdf(loc: str, data: bytes, limits: ReadLimits, out: Extracted) -> None:
             found = True
             _add(out, f"{loc}#p{i}", page)
     if not found:
-        out.problems.append(PartProblem(loc, "PDF has no text layer (scanned?): needs OCR"))
+        out.problems.append(PartProblem(loc, "PDF không có lớp chữ (bản scan?): cần nhận dạng chữ (OCR)"))
 
 
 # -- DOCX --------------------------------------------------------------------------------------
@@ -146,13 +146,13 @@ def _check_zip(data: bytes, limits: ReadLimits) -> str | None:
         with zipfile.ZipFile(io.BytesIO(data)) as zf:
             infos = zf.infolist()
     except (zipfile.BadZipFile, ValueError, OSError) as exc:
-        return f"not a valid ZIP container ({exc})"
+        return f"không phải tệp ZIP hợp lệ ({exc})"
     if len(infos) > limits.max_archive_entries * 10:
-        return f"{len(infos)} entries in the container; over the limit"
+        return f"{len(infos)} phần trong tệp, vượt giới hạn"
     total = sum(i.file_size for i in infos)
     if total > limits.max_decompressed_bytes:
-        return (f"declares {total} bytes uncompressed; over the limit of "
-                f"{limits.max_decompressed_bytes} (zip bomb?)")
+        return (f"khai {total} byte khi giải nén, vượt giới hạn "
+                f"{limits.max_decompressed_bytes} byte (bom nén?)")
     return None
 
 
@@ -200,8 +200,8 @@ def _docx(loc: str, data: bytes, limits: ReadLimits, out: Extracted) -> None:
     except (ValueError, KeyError, PackageNotFoundError) as exc:
         if "macroEnabled" not in str(exc):
             raise
-        out.problems.append(PartProblem(loc, "macro-enabled document: macros are never run; "
-                                        "text read", blocking=False))
+        out.problems.append(PartProblem(loc, "văn bản có macro: macro không bao giờ được chạy; "
+                                        "đã đọc phần chữ", blocking=False))
         roots.append(("", _safe_xml(data, "word/document.xml")))
     for suffix, root in roots:
         lines = _paragraph_lines(root)
@@ -247,36 +247,36 @@ def _xlsx(loc: str, data: bytes, limits: ReadLimits, out: Extracted) -> None:
 def _zip(loc: str, name: str, data: bytes, limits: ReadLimits, depth: int,
          out: Extracted) -> None:
     if depth >= limits.max_nesting:
-        out.problems.append(PartProblem(loc, f"archives nested more than {limits.max_nesting} "
-                                        "deep; inner ones not read"))
+        out.problems.append(PartProblem(loc, f"tệp nén lồng nhau quá {limits.max_nesting} "
+                                        "lớp: các lớp trong không đọc"))
         return
     budget = limits.max_decompressed_bytes
     with zipfile.ZipFile(io.BytesIO(data)) as zf:
         infos = [i for i in zf.infolist() if not i.is_dir()]
         if len(infos) > limits.max_archive_entries:
-            out.problems.append(PartProblem(loc, f"{len(infos)} entries; only the first "
-                                            f"{limits.max_archive_entries} read", blocking=False))
+            out.problems.append(PartProblem(loc, f"{len(infos)} tệp trong tệp nén; chỉ đọc "
+                                            f"{limits.max_archive_entries} tệp đầu", blocking=False))
             infos = infos[:limits.max_archive_entries]
         for info in infos:
             inner = _entry_name(info.filename)
             iloc = f"{name}/{inner}"
             if info.flag_bits & 0x1:
-                out.problems.append(PartProblem(f"attachment:{iloc}", "encrypted archive entry"))
+                out.problems.append(PartProblem(f"attachment:{iloc}", "tệp trong tệp nén có mật khẩu"))
                 continue
             if info.file_size > budget:
                 out.problems.append(PartProblem(
-                    f"attachment:{iloc}", f"declares {info.file_size} bytes uncompressed; over "
-                    "the limit (zip bomb?); not read"))
+                    f"attachment:{iloc}", f"khai {info.file_size} byte khi giải nén, vượt "
+                    "giới hạn (bom nén?): không đọc"))
                 continue
             try:
                 with zf.open(info) as fh:
                     content = fh.read(budget + 1)
             except (zipfile.BadZipFile, NotImplementedError, OSError, EOFError) as exc:
-                out.problems.append(PartProblem(f"attachment:{iloc}", f"cannot unpack: {exc}"))
+                out.problems.append(PartProblem(f"attachment:{iloc}", f"không giải nén được: {exc}"))
                 continue
             if len(content) > budget:
                 out.problems.append(PartProblem(f"attachment:{iloc}",
-                                                "decompresses past the limit (zip bomb?); not read"))
+                                                "giải nén vượt giới hạn (bom nén?): không đọc"))
                 continue
             budget -= len(content)
             sub = extract(iloc, content, limits, depth + 1)
@@ -296,7 +296,7 @@ def _entry_name(raw: str) -> str:
 def _doc(loc: str, data: bytes, limits: ReadLimits, out: Extracted) -> None:
     antiword = shutil.which("antiword")
     if not antiword:
-        out.problems.append(PartProblem(loc, "legacy .doc: install antiword to read it"))
+        out.problems.append(PartProblem(loc, "tệp .doc cũ: cần cài antiword để đọc"))
         return
     with tempfile.NamedTemporaryFile(suffix=".doc") as tmp:
         tmp.write(data)
@@ -305,10 +305,10 @@ def _doc(loc: str, data: bytes, limits: ReadLimits, out: Extracted) -> None:
             res = subprocess.run([antiword, "-m", "UTF-8.txt", tmp.name], capture_output=True,
                                  timeout=limits.attachment_seconds, check=False)
         except subprocess.TimeoutExpired:
-            out.problems.append(PartProblem(loc, "legacy .doc: antiword timed out"))
+            out.problems.append(PartProblem(loc, "tệp .doc cũ: antiword chạy quá thời gian"))
             return
     if res.returncode != 0:
-        out.problems.append(PartProblem(loc, "legacy .doc: antiword could not read it: "
+        out.problems.append(PartProblem(loc, "tệp .doc cũ: antiword không đọc được: "
                                         + res.stderr.decode("utf-8", "replace")[:200]))
         return
     _add(out, loc, res.stdout.decode("utf-8", "replace"))

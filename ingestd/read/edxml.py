@@ -78,12 +78,12 @@ def parse_tree(raw: bytes) -> Element:
     try:
         root = SafeET.fromstring(raw)
     except DefusedXmlException as exc:
-        raise ParseError(f"edXML refused: {type(exc).__name__} (DTDs and entities are not "
-                         "allowed)") from None
+        raise ParseError(f"gói edXML bị từ chối: {type(exc).__name__} (không cho "
+                         "phép DTD và entity)") from None
     except XMLParseError as exc:
-        raise ParseError(f"edXML is not well-formed XML: {exc}") from None
+        raise ParseError(f"gói edXML không phải XML hợp lệ: {exc}") from None
     if _local(root) != "edXML" and _first(root, "MessageHeader") is None:
-        raise ParseError("not an edXML message: no edXML root or MessageHeader")
+        raise ParseError("không phải gói edXML: không có gốc edXML hoặc MessageHeader")
     return root
 
 
@@ -145,7 +145,7 @@ def read_edxml(raw: bytes, limits: ReadLimits, extract_fn: Any = extract) -> Doc
         rdate_text = _text(rf, "PromulgationDate")
         rdate = parse_date(rdate_text)
         if rdate_text and rdate is None:
-            doc.problems.append(PartProblem("edxml:ResponseFor", f"impossible date "
+            doc.problems.append(PartProblem("edxml:ResponseFor", f"ngày không hợp lệ "
                                             f"{rdate_text!r}", blocking=False))
         if parse_number(rcode) is None:
             doc.problems.append(PartProblem("edxml:ResponseFor", f"code {rcode!r} is not a "
@@ -167,7 +167,7 @@ def read_edxml(raw: bytes, limits: ReadLimits, extract_fn: Any = extract) -> Doc
         try:
             data = base64.b64decode("".join(payload.split()), validate=True)
         except (binascii.Error, ValueError):
-            doc.problems.append(PartProblem(f"attachment:{name}", "invalid base64"))
+            doc.problems.append(PartProblem(f"attachment:{name}", "mã base64 hỏng"))
             continue
         budget.read(name, data, extract_fn, doc)
     return doc.analyse()

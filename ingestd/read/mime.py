@@ -99,12 +99,12 @@ def _walk_bodies(msg: Message, limits: ReadLimits, doc: Document) -> None:
         part, depth, where = stack.pop(0)
         count += 1
         if count > limits.max_mime_parts:
-            doc.problems.append(PartProblem("mime", f"more than {limits.max_mime_parts} MIME "
-                                            "parts; the rest not read", blocking=False))
+            doc.problems.append(PartProblem("mime", f"thư có hơn {limits.max_mime_parts} phần "
+                                            "MIME; các phần sau không đọc", blocking=False))
             return
         if depth > limits.max_nesting * 4:
-            doc.problems.append(PartProblem("mime", f"MIME nested more than "
-                                            f"{limits.max_nesting * 4} deep; inner parts not read",
+            doc.problems.append(PartProblem("mime", f"MIME lồng nhau quá "
+                                            f"{limits.max_nesting * 4} lớp: các phần trong không đọc",
                                             blocking=False))
             continue
         if part.is_multipart():
@@ -121,7 +121,7 @@ def _walk_bodies(msg: Message, limits: ReadLimits, doc: Document) -> None:
         try:
             data = part.get_payload(decode=True) or b""
         except (ValueError, binascii.Error, AssertionError):
-            doc.problems.append(PartProblem(where, "body part has a broken transfer encoding"))
+            doc.problems.append(PartProblem(where, "phần thân thư mã hóa hỏng"))
             continue
         text = decode_body(data[:limits.max_text_chars * 4], part.get_content_charset())
         if ctype == "text/html":
@@ -175,8 +175,8 @@ def _parse_tree(raw: bytes, doc: Document) -> tuple[Message | None, list, list[s
         except RecursionError:
             pass
         except Exception as exc:  # noqa: BLE001 - mail-parser failed; the stdlib reads it
-            doc.problems.append(PartProblem("mime", f"mail-parser failed ({type(exc).__name__}); "
-                                            "read with the standard parser", blocking=False))
+            doc.problems.append(PartProblem("mime", f"mail-parser lỗi ({type(exc).__name__}); "
+                                            "đã đọc bằng bộ phân tích chuẩn", blocking=False))
     try:
         msg = email.message_from_bytes(raw, policy=email.policy.compat32)
         return msg, _stdlib_attachments(msg), []
@@ -189,8 +189,8 @@ def _parse_tree(raw: bytes, doc: Document) -> tuple[Message | None, list, list[s
 def read_email(raw: bytes, limits: ReadLimits, extract_fn: ExtractFn) -> Document:
     doc = Document(kind="email")
     if len(raw) > limits.max_message_bytes:
-        doc.problems.append(PartProblem("message", f"message of {len(raw)} bytes is over the "
-                                        f"limit of {limits.max_message_bytes}; headers only"))
+        doc.problems.append(PartProblem("message", f"thư {len(raw)} byte vượt giới hạn "
+                                        f"{limits.max_message_bytes} byte: chỉ đọc phần tiêu đề"))
         head = raw.split(b"\r\n\r\n", 1)[0].split(b"\n\n", 1)[0]
         raw = head[: 1024 * 1024] + b"\r\n\r\n"
     head = read_headers(header_block(raw))
@@ -201,7 +201,7 @@ def read_email(raw: bytes, limits: ReadLimits, extract_fn: ExtractFn) -> Documen
         doc.parts.append(TextPart("subject", doc.subject))
     msg, attachments, defects = _parse_tree(raw, doc)
     if defects:
-        doc.problems.append(PartProblem("mime", "MIME defects: " + ", ".join(defects),
+        doc.problems.append(PartProblem("mime", "lỗi cấu trúc MIME: " + ", ".join(defects),
                                         blocking=False))
     if msg is None:
         return doc.analyse()
@@ -220,7 +220,7 @@ def read_email(raw: bytes, limits: ReadLimits, extract_fn: ExtractFn) -> Documen
             data = att["data"] if "data" in att else (
                 base64.b64decode(payload) if att.get("binary") else payload.encode("utf-8"))
         except (binascii.Error, ValueError):
-            doc.problems.append(PartProblem(f"attachment:{name}", "invalid base64"))
+            doc.problems.append(PartProblem(f"attachment:{name}", "mã base64 hỏng"))
             continue
         budget.read(name, data, extract_fn, doc)
     return doc.analyse()

@@ -48,9 +48,9 @@ def _child(conn: Any, fn: Callable[..., Any], args: tuple[Any, ...], memory_mb: 
         resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
         conn.send(("ok", fn(*args)))
     except MemoryError:
-        conn.send(("error", "out of memory (over the worker limit)"))
+        conn.send(("error", "hết bộ nhớ (vượt giới hạn của tiến trình đọc)"))
     except RecursionError:
-        conn.send(("error", "structure nested too deeply"))
+        conn.send(("error", "cấu trúc lồng nhau quá sâu"))
     except BaseException as exc:  # noqa: BLE001 - reported to the parent as a reason
         conn.send(("error", f"{type(exc).__name__}: {exc}"[:500] or traceback.format_exc(1)))
     finally:
@@ -67,11 +67,11 @@ def run_limited(fn: Callable[..., T], args: tuple[Any, ...], seconds: float, mem
     child.close()
     try:
         if not parent.poll(seconds):
-            raise SandboxTimeout(f"took longer than {seconds:g} s")
+            raise SandboxTimeout(f"quá {seconds:g} giây")
         try:
             status, value = parent.recv()
         except (EOFError, OSError):
-            raise SandboxCrash("the reader process died (memory or a crash)") from None
+            raise SandboxCrash("tiến trình đọc bị dừng (hết bộ nhớ hoặc lỗi)") from None
         if status == "error":
             raise SandboxCrash(value)
         return value

@@ -112,12 +112,12 @@ CASES: list[Case] = [
          ("matched", "review")),
     Case("missing-boundary", lambda: raw("Subject: x\r\nMIME-Version: 1.0\r\nContent-Type: "
                                          "multipart/mixed\r\n", f"--x\r\n\r\n{CITE}\r\n--x--".encode()),
-         ("matched", "review"), "MIME defects"),
+         ("matched", "review"), "lỗi cấu trúc MIME"),
     Case("boundary-2000-chars", lambda: raw(
         f'Subject: x\r\nMIME-Version: 1.0\r\nContent-Type: multipart/mixed; boundary="{"b" * 2000}"\r\n',
         f"--{'b' * 2000}\r\nContent-Type: text/plain; charset=utf-8\r\n\r\n{CITE}\r\n--{'b' * 2000}--\r\n".encode()),
          ("matched",)),
-    Case("mime-200-deep", lambda: mime_nested(200), ("review", "matched"), "nested more than"),
+    Case("mime-200-deep", lambda: mime_nested(200), ("review", "matched"), "lồng nhau quá"),
     Case("header-5mb", lambda: raw("Subject: x\r\nX-Junk: " + "a" * (5 << 20) + "\r\n",
                                    CITE.encode()), ("matched",), large=True),
     Case("invalid-base64", lambda: raw("Subject: x\r\nContent-Type: text/plain; charset=utf-8\r\n"
@@ -150,35 +150,35 @@ CASES: list[Case] = [
     Case("html-10k-nested-divs", lambda: raw("Subject: x\r\nContent-Type: text/html; charset=utf-8\r\n",
                                              ("<div>" * 10000 + CITE + "</div>" * 10000
                                               + "<script>alert(1)</script>").encode()), ("matched",)),
-    Case("mime-10000-parts", lambda: _many_parts(10000), ("review",), "MIME parts"),
-    Case("zip-bomb-declared", lambda: report(("hoso.zip", zip_lying_sizes())), ("matched",), "zip bomb"),
+    Case("mime-10000-parts", lambda: _many_parts(10000), ("review",), "phần MIME"),
+    Case("zip-bomb-declared", lambda: report(("hoso.zip", zip_lying_sizes())), ("matched",), "bom nén"),
     Case("zip-bomb-real", lambda: report(("hoso.zip", zip_bomb_real(200 << 20))), ("matched",),
-         "zip bomb", large=True),
-    Case("nested-zips", lambda: report(("hoso.zip", nested_zip(20))), ("matched",), "nested more than"),
+         "bom nén", large=True),
+    Case("nested-zips", lambda: report(("hoso.zip", nested_zip(20))), ("matched",), "lồng nhau quá"),
     Case("zip-dotdot-paths", lambda: report(("hoso.zip", make_zip({"../../../etc/cron.d/x.txt": CITE.encode(),
                                                                     "/abs/path.txt": b"x"}))), ("matched",)),
-    Case("encrypted-pdf", lambda: report(("bc.pdf", encrypted_pdf(CITE))), ("matched",), "encrypted PDF"),
+    Case("encrypted-pdf", lambda: report(("bc.pdf", encrypted_pdf(CITE))), ("matched",), "PDF có mật khẩu"),
     Case("pdf-busy-loop", lambda: report(("bc.pdf", pdf_with_stream(b"0 0 m 1 1 l S\n" * 6_000_000, flate=True))),
-         ("matched",), "reading stopped", large=True),
+         ("matched",), "dừng đọc", large=True),
     Case("pdf-decompression-bomb", lambda: report(("bc.pdf", pdf_with_stream(b"", flate=False).replace(
         b"<< /Length 0 >>\nstream\n\nendstream", b"<< /Length %d /Filter /FlateDecode >>\nstream\n"
-        % len(z := zeros_deflated(3 << 30)) + z + b"\nendstream"))), ("matched",), "memory", large=True),
-    Case("image-only-pdf", lambda: report(("scan.pdf", make_pdf([[" "]]))), ("matched",), "needs OCR"),
+        % len(z := zeros_deflated(3 << 30)) + z + b"\nendstream"))), ("matched",), "bộ nhớ", large=True),
+    Case("image-only-pdf", lambda: report(("scan.pdf", make_pdf([[" "]]))), ("matched",), "nhận dạng chữ (OCR)"),
     Case("scanned-only-message", lambda: Mail("skhdt@laichau.gov.vn", "Gửi báo cáo", "", auth=[AUTH],
                                               attachments=[("scan.pdf", make_pdf([[" "]]))]).build(),
-         ("review",), "needs OCR"),
-    Case("not-a-pdf", lambda: report(("bc.pdf", b"<html>not a pdf</html>")), ("matched",), "cannot read pdf"),
+         ("review",), "nhận dạng chữ (OCR)"),
+    Case("not-a-pdf", lambda: report(("bc.pdf", b"<html>not a pdf</html>")), ("matched",), "không đọc được pdf"),
     Case("docx-entity-bomb", lambda: report(("bc.docx", office_with_bomb(make_docx([], ["x"]), "word/document.xml"))),
          ("matched",)),
     Case("xlsx-entity-bomb", lambda: report(("b.xlsx", office_with_bomb(make_xlsx([["a"]]), "xl/worksheets/sheet1.xml"))),
-         ("matched",), "cannot read xlsx"),
-    Case("macro-document", lambda: report(("bc.docm", macro_enabled(make_docx([], [CITE])))), ("matched",), "macro-enabled"),
+         ("matched",), "không đọc được xlsx"),
+    Case("macro-document", lambda: report(("bc.docm", macro_enabled(make_docx([], [CITE])))), ("matched",), "có macro"),
     Case("corrupt-docx", lambda: report(("bc.docx", make_docx([], [CITE])[:3000])), ("matched",), "docx"),
     Case("corrupt-xlsx", lambda: report(("b.xlsx", make_xlsx([[CITE]])[:2000])), ("matched",), "xlsx"),
     Case("unknown-attachment", lambda: report(("data.bin", random.Random(3).randbytes(5000))), ("matched",),
-         "file type not read"),
+         "loại tệp không đọc được"),
     Case("attachment-30mb", lambda: report(("big.pdf", b"%PDF-1.4\n" + b"0" * (31 << 20))), ("matched",),
-         "over the limit", large=True),
+         "vượt giới hạn", large=True),
     Case("malformed-forward", lambda: raw('Subject: Fwd\r\nMIME-Version: 1.0\r\nContent-Type: multipart/mixed; '
                                           'boundary="o"\r\n', (f"--o\r\nContent-Type: text/plain\r\n\r\n{CITE}\r\n"
                                           "--o\r\nContent-Type: message/rfc822\r\n\r\nFrom: \x00\x01\r\n"
@@ -188,19 +188,19 @@ CASES: list[Case] = [
                                            b'"file:///etc/passwd">]>\n<edXML:edXML xmlns:edXML="urn:x">'
                                            b"<edXML:MessageHeader><edXML:Subject>&e;</edXML:Subject>"
                                            b"</edXML:MessageHeader></edXML:edXML>"),
-         ("failed",), "DTDs and entities are not allowed"),
+         ("failed",), "không cho phép DTD và entity"),
     Case("edxml-entity-bomb", lambda: BILLION_LAUGHS + b"<edXML><MessageHeader>&lol9;</MessageHeader></edXML>",
-         ("failed",), "DTDs and entities are not allowed"),
+         ("failed",), "không cho phép DTD và entity"),
     Case("edxml-impossible-dates", lambda: _edxml(response_for=[("760/UBND-TH", "2019/02/31")],
                                                   timestamps=["2019/13/45 25:61:61"]),
-         ("matched", "review"), "impossible date"),
+         ("matched", "review"), "ngày không hợp lệ"),
     Case("edxml-not-well-formed", lambda: b"<?xml version='1.0'?><edXML><MessageHeader>", ("failed",),
-         "not well-formed"),
+         "không phải XML hợp lệ"),
     Case("edxml-bad-base64", lambda: _edxml().replace(b"</AttachmentEncoded>",
                                                       b"<Attachment><AttachmentName>a.zip</AttachmentName>"
                                                       b"<ContentTransferEncoded>@@@###</ContentTransferEncoded>"
                                                       b"</Attachment></AttachmentEncoded>"),
-         ("matched",), "invalid base64"),
+         ("matched",), "base64 hỏng"),
     # -- the ledger no one can game: forged senders, misread headers, glued references
     Case("forged-encoded-from", lambda: _plain(f"From: {_b64word('skhdt@laichau.gov.vn')} "
                                                "<attacker@evil.example>\r\nSubject: Báo cáo\r\n", CITE,
