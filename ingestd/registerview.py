@@ -14,13 +14,13 @@ from ingestd.services import Services
 from ingestd.store.db import from_db
 from ingestd.store.models import Assignment, Receipt
 from ingestd.store.repo import rid
+from ingestd.vocabulary import ACTION_VI, STATE_VI, STEP_VI
+
+__all__ = ["ACTION_VI", "REVIEW_STATES", "STATE_VI", "decision_line", "explain_lines",
+           "receipt_dicts"]
 
 REVIEW_STATES = ("review", "failed")
-STATE_VI = {"new": "chờ đọc", "matched": "đã khớp", "review": "chờ xem xét", "ignored": "bỏ qua",
-            "failed": "lỗi"}
-ACTION_VI = {"assign": "gán", "exempt": "miễn", "ignore": "bỏ qua"}
-STEP_VI = {"read": "đọc", "unit": "đơn vị", "trust": "xác thực", "directive": "văn bản",
-           "report": "báo cáo", "period": "kỳ", "ignore": "bỏ qua"}
+
 
 
 def _iso(moment: datetime | None, tz: ZoneInfo) -> str | None:

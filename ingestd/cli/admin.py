@@ -14,9 +14,7 @@ from ingestd.pipeline import ingest, process_pending, reprocess
 from ingestd.rules import load_rules
 from ingestd.services import open_services
 from ingestd.sources.files import iter_paths
-
-_STATE_VI = {"matched": "đã khớp", "review": "chờ xem xét", "ignored": "bỏ qua",
-             "failed": "lỗi", "new": "mới"}
+from ingestd.vocabulary import STATE_VI
 
 
 def config_warnings(settings: Settings) -> list[str]:
@@ -98,7 +96,7 @@ def import_(args: argparse.Namespace, settings: Settings) -> int:
     write(f"Nhập xong: {summary.new} mới, {summary.already} đã có, "
           f"{len(summary.failed)} lỗi.")
     if processed.processed:
-        states = ", ".join(f"{n} {_STATE_VI.get(s, s)}" for s, n in
+        states = ", ".join(f"{n} {STATE_VI.get(s, s)}" for s, n in
                            sorted(processed.by_state.items()))
         write(f"Đã đọc và đối chiếu {processed.processed} thư: {states}.")
     for ref, reason in summary.failed:
@@ -114,7 +112,7 @@ def reprocess_cmd(args: argparse.Namespace, settings: Settings) -> int:
         result = reprocess(svc, reread=args.reread)
     finally:
         svc.close()
-    states = ", ".join(f"{n} {_STATE_VI.get(s, s)}" for s, n in sorted(result.by_state.items()))
+    states = ", ".join(f"{n} {STATE_VI.get(s, s)}" for s, n in sorted(result.by_state.items()))
     write(f"Đã đối chiếu lại {result.processed + pending.processed} thư: {states or '0'}.")
     return 0
 

@@ -86,8 +86,10 @@ def digest_data(svc: Services, at: datetime) -> dict[str, Any]:
     sent = [o for o in OutboxRepo(svc.store).rows(kind="reminder", since=start_y)
             if o.state == SENT and o.sent_at and from_db(o.sent_at) <= at]
     per_report: dict[str, int] = {}
+    titles = {r.id: r.title for r in svc.rules.reports.values()}
     for o in sent:
-        per_report[o.report or "?"] = per_report.get(o.report or "?", 0) + 1
+        title = titles.get(o.report or "", o.report or "?")
+        per_report[title] = per_report.get(title, 0) + 1
     events = [{"at": from_db(e.at).astimezone(tz).strftime("%d/%m %H:%M"), "kind": e.kind,
                "message": e.message} for e in svc.store.events(at - timedelta(days=1))]
     return {

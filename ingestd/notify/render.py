@@ -11,6 +11,7 @@ from jinja2 import ChoiceLoader, Environment, FileSystemLoader, PackageLoader, S
 from ingestd.calendar import weekday_vi
 from ingestd.config import OfficeSettings
 from ingestd.read.vntext import nfc
+from ingestd.vocabulary import EVENT_VI, STATE_VI
 
 _ROMAN = {"1": "I", "2": "II", "3": "III", "4": "IV"}
 
@@ -49,6 +50,7 @@ def environment(rules_dir: Path | None = None, office: OfficeSettings | None = N
                       autoescape=lambda name: bool(name and name.endswith(".html")),
                       trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True)
     env.filters.update(period_vi=period_vi, date_vi=date_vi, day_vi=day_vi)
+    env.filters.update(state_vi=lambda s: STATE_VI.get(s, s), event_vi=lambda k: EVENT_VI.get(k, k))
     env.globals["office"] = office or OfficeSettings()
     return env
 

@@ -1,0 +1,12 @@
+"""The words users read for the program's states, in one place: the CLI, the digest, the web
+console and the reports all say the same thing."""
+
+from __future__ import annotations
+
+STATE_VI = {"new": "chờ đọc", "matched": "đã khớp", "review": "chờ xem xét", "ignored": "bỏ qua",
+            "failed": "lỗi"}
+ACTION_VI = {"assign": "gán", "exempt": "miễn", "ignore": "bỏ qua"}
+STEP_VI = {"read": "đọc", "unit": "đơn vị", "trust": "xác thực", "directive": "văn bản",
+           "report": "báo cáo", "period": "kỳ", "ignore": "bỏ qua"}
+EVENT_VI = {"rules_reload_failed": "tải lại quy tắc không được (vẫn dùng bộ quy tắc trước)",
+            "job_failed": "việc định kỳ bị lỗi"}
