@@ -33,16 +33,16 @@ class Secret:
             value = os.environ.get(self.env)
             if value is None:
                 raise ConfigError([Problem("environment", None,
-                                           f"{self.env} is not set",
-                                           f"export {self.env}=... or use password_file")])
+                                           f"biến môi trường {self.env} chưa được đặt",
+                                           f"đặt {self.env}=... hoặc dùng password_file")])
             return value
         if self.file:
             try:
                 return self.file.read_text(encoding="utf-8").strip()
             except OSError as exc:
                 raise ConfigError([Problem(str(self.file), None,
-                                           f"cannot read password file: {exc.strerror}",
-                                           "check the path and that the service user may read it")]
+                                           f"không đọc được tệp mật khẩu: {exc.strerror}",
+                                           "kiểm tra đường dẫn và quyền đọc của người dùng chạy dịch vụ")]
                                   ) from None
         return None
 
@@ -215,10 +215,10 @@ def _secret(t: Table, base: Path) -> Secret:
     env = t.get("password_env", str)
     pfile = t.get("password_file", str)
     if "password" in t.data:
-        t.problem("password", "passwords are not kept in config.toml",
-                  "use password_env = \"VAR\" or password_file = \"/etc/ingestd/x.pass\"")
+        t.problem("password", "không ghi mật khẩu trong config.toml",
+                  "dùng password_env = \"TEN_BIEN\" hoặc password_file = \"/etc/ingestd/x.pass\"")
     if env and pfile:
-        t.problem("password_file", "give password_env or password_file, not both")
+        t.problem("password_file", "ghi password_env hoặc password_file, không ghi cả hai")
     return Secret(env=env, file=(base / pfile) if pfile else None)
 
 
@@ -226,18 +226,18 @@ def _addresses(t: Table, key: str, values: list[str]) -> tuple[str, ...]:
     """Mail addresses go into headers: one line each, and an address in each."""
     for v in values:
         if "\r" in v or "\n" in v:
-            t.problem(key, f"{key} = {v!r} contains a line break", "write each address on one line")
+            t.problem(key, f"{key} = {v!r} có dấu xuống dòng (line break)", "viết mỗi địa chỉ trên một dòng")
         elif "@" not in email.utils.parseaddr(v)[1]:
-            t.problem(key, f'{key} = "{v}" is not a mail address',
-                      'write e.g. "tonghop@example.gov.vn" or "Tên <tonghop@example.gov.vn>"')
+            t.problem(key, f'{key} = "{v}" không phải địa chỉ thư điện tử',
+                      'viết ví dụ "tonghop@example.gov.vn" hoặc "Tên <tonghop@example.gov.vn>"')
     return tuple(values)
 
 
 def _security(t: Table, host: str | None) -> str:
     sec = t.choice("security", SECURITY, default="tls") or "tls"
     if sec == "none" and host and not _is_loopback(host):
-        t.problem("security", f'security = "none" sends the password in clear to {host}',
-                  'use "tls" or "starttls"; "none" is only for 127.0.0.1/localhost')
+        t.problem("security", f'security = "none" gửi mật khẩu không mã hóa tới {host}',
+                  'dùng "tls" hoặc "starttls"; "none" chỉ dùng cho 127.0.0.1/localhost')
     return sec
 
 
@@ -257,13 +257,13 @@ def load_settings(path: Path | None = None) -> Settings:
     try:
         tz = ZoneInfo(tzname)
     except (ZoneInfoNotFoundError, ValueError):
-        top.problem("timezone", f'unknown time zone "{tzname}"', 'use e.g. "Asia/Ho_Chi_Minh"')
+        top.problem("timezone", f'múi giờ không hợp lệ "{tzname}"', 'dùng ví dụ "Asia/Ho_Chi_Minh"')
         tz = ZoneInfo("Asia/Ho_Chi_Minh")
 
     db = top.get("database_url", str, "sqlite:///var/ingestd.db")
     if not re.match(r"^(sqlite|postgresql(\+psycopg)?)://", db):
-        top.problem("database_url", f'database_url = "{db}" is not supported',
-                    'use "sqlite:///var/ingestd.db" or "postgresql+psycopg://user@host/db"')
+        top.problem("database_url", f'database_url = "{db}" không được hỗ trợ',
+                    'dùng "sqlite:///var/ingestd.db" hoặc "postgresql+psycopg://user@host/db"')
     database_url = _resolve_sqlite(db, base)
 
     names: set[str] = set()
@@ -271,7 +271,7 @@ def load_settings(path: Path | None = None) -> Settings:
     def unique_name(t: Table, kind: str) -> str:
         name = t.get("name", str, required=True) or f"{kind}?"
         if name in names:
-            t.problem("name", f'source name "{name}" is used twice', "give every source its own name")
+            t.problem("name", f'tên nguồn "{name}" bị dùng hai lần', "mỗi nguồn cần một tên riêng")
         names.add(name)
         return name
 
@@ -285,8 +285,8 @@ def load_settings(path: Path | None = None) -> Settings:
         sec = _security(t, host)
         after = t.get("after_fetch", str, "keep")
         if after not in ("keep", "flag") and not after.startswith("move:"):
-            t.problem("after_fetch", f'after_fetch = "{after}" is not allowed',
-                      'use "keep", "flag" or "move:FolderName"')
+            t.problem("after_fetch", f'after_fetch = "{after}" không hợp lệ',
+                      'dùng "keep", "flag" hoặc "move:TenThuMuc"')
         imaps.append(ImapAccount(
             name=name, host=host, port=t.get("port", int, 993 if sec == "tls" else 143),
             security=sec, username=t.get("username", str, required=True) or "",
@@ -334,7 +334,7 @@ def load_settings(path: Path | None = None) -> Settings:
         t = Table(tf, ("digest",), tf.data["digest"], {"time", "to"})
         time = t.get("time", str, "07:30")
         if not _TIME.match(time):
-            t.problem("time", f'time = "{time}" is not a time of day', 'write it as "07:30"')
+            t.problem("time", f'time = "{time}" không phải giờ trong ngày', 'viết dạng "07:30"')
             time = "07:30"
         digest = DigestSettings(time=time, to=_addresses(t, "to", t.str_list("to")))
 
@@ -344,7 +344,7 @@ def load_settings(path: Path | None = None) -> Settings:
                   {"day", "to", "issuer", "office", "place"})
         day = t.get("day", int, 5)
         if not 1 <= day <= 20:
-            t.problem("day", f"day = {day} is not a working day of the month", "use 1..20")
+            t.problem("day", f"day = {day} không phải ngày làm việc trong tháng", "dùng 1..20")
         quarterly = QuarterlySettings(day=day, to=_addresses(t, "to", t.str_list("to")),
                                       issuer=t.get("issuer", str, "UBND TỈNH"),
                                       office=t.get("office", str, "VĂN PHÒNG"),
@@ -365,7 +365,7 @@ def load_settings(path: Path | None = None) -> Settings:
             v = t.get(key, type(default), default) if not isinstance(default, float) else float(
                 t.get(key, (int, float), default))  # type: ignore[arg-type]
             if isinstance(v, (int, float)) and v <= 0:
-                t.problem(key, f"{key} must be greater than 0")
+                t.problem(key, f"{key} phải lớn hơn 0")
                 v = default
             values[key] = v
         limits = ReadLimits(**values)
@@ -375,15 +375,15 @@ def load_settings(path: Path | None = None) -> Settings:
         t = Table(tf, ("web",), tf.data["web"], set(WebSettings.__dataclass_fields__))
         base_url = t.get("base_url", str, "")
         if base_url and not re.match(r"^https?://[^\s/]+", base_url):
-            t.problem("base_url", f'base_url = "{base_url}" is not a web address',
-                      'write e.g. "https://ingestd.example.gov.vn"')
+            t.problem("base_url", f'base_url = "{base_url}" không phải địa chỉ web',
+                      'viết ví dụ "https://ingestd.example.gov.vn"')
         proxies = t.str_list("trusted_proxy")
         for p in proxies:
             try:
                 ipaddress.ip_network(p, strict=False)
             except ValueError:
-                t.problem("trusted_proxy", f'"{p}" is not an IP address or network',
-                          'write e.g. ["127.0.0.1"]')
+                t.problem("trusted_proxy", f'"{p}" không phải địa chỉ IP hoặc dải mạng',
+                          'viết ví dụ ["127.0.0.1"]')
         web = WebSettings(
             host=t.get("host", str, "127.0.0.1"), port=t.get("port", int, 8080),
             base_url=base_url.rstrip("/"), session_hours=float(t.get("session_hours", (int, float), 12)),
@@ -435,7 +435,7 @@ def _office(tf: TomlFile, quarterly: QuarterlySettings) -> OfficeSettings:
         else:
             value = t.get(key, str, default)
             if "\n" in value or "\r" in value:
-                t.problem(key, f"{key} contains a line break", "write it on one line")
+                t.problem(key, f"{key} có dấu xuống dòng", "viết trên một dòng")
             values[key] = value
     if not values["issuer"] or values["issuer"] == d.issuer:
         values["issuer"] = quarterly.issuer if quarterly.issuer != d.issuer else values["issuer"]

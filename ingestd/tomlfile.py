@@ -46,11 +46,11 @@ class TomlFile:
             text = path.read_text(encoding="utf-8")
         except UnicodeDecodeError as exc:
             return cls(path, display, "", None, problems=[Problem(
-                display, None, f"not UTF-8 text ({exc.reason} at byte {exc.start})",
-                "save the file as UTF-8")])
+                display, None, f"không phải văn bản UTF-8 ({exc.reason} tại byte {exc.start})",
+                "lưu tệp ở dạng UTF-8")])
         except OSError as exc:
             return cls(path, display, "", None, problems=[Problem(
-                display, None, f"cannot read: {exc.strerror}", "check the path and permissions")])
+                display, None, f"không đọc được: {exc.strerror}", "kiểm tra đường dẫn và quyền đọc")])
         try:
             data = tomllib.loads(text)
         except tomllib.TOMLDecodeError as exc:
@@ -59,8 +59,8 @@ class TomlFile:
             line = int(m.group(1)) if m else None
             msg = _TOML_POS.sub("", msg).strip()
             return cls(path, display, text, None, problems=[Problem(
-                display, line, f"TOML syntax error: {msg}",
-                "fix the syntax (strings need quotes, dates are written 2019-05-20)")])
+                display, line, f"lỗi cú pháp TOML: {msg}",
+                "sửa cú pháp (chuỗi phải đặt trong dấu nháy, ngày viết 2019-05-20)")])
         tf = cls(path, display, text, data)
         tf._index()
         return tf
@@ -124,12 +124,12 @@ def display_path(path: Path) -> str:
 # -- typed access with validation -------------------------------------------------------------
 
 _TYPE_NAMES = {
-    str: "a string in quotes",
-    int: "a whole number",
-    bool: "true or false",
-    list: "a list [ ... ]",
-    date: "a date like 2019-05-20",
-    dict: "a table",
+    str: "một chuỗi trong dấu nháy",
+    int: "một số nguyên",
+    bool: "true hoặc false",
+    list: "một danh sách [ ... ]",
+    date: "một ngày dạng 2019-05-20",
+    dict: "một bảng",
 }
 
 
@@ -141,9 +141,9 @@ class Table:
         for key in data:
             if key not in allowed:
                 close = difflib.get_close_matches(key, sorted(allowed), n=1, cutoff=0.6)
-                hint = f'did you mean "{close[0]}"?' if close else (
-                    "allowed keys: " + ", ".join(sorted(allowed)))
-                tf.problem((*path, key), f'unknown key "{key}"', hint)
+                hint = f'có phải ý anh/chị là "{close[0]}"?' if close else (
+                    "các khóa được dùng: " + ", ".join(sorted(allowed)))
+                tf.problem((*path, key), f'khóa không hợp lệ "{key}"', hint)
 
     def where(self, key: str) -> Path_:
         return (*self.path, key)
@@ -154,16 +154,16 @@ class Table:
     def get(self, key: str, typ: type, default: Any = None, required: bool = False) -> Any:
         if key not in self.data:
             if required:
-                self.tf.problem(self.path, f'missing key "{key}"',
-                                f"add {key} = <{_tname(typ)}>")
+                self.tf.problem(self.path, f'thiếu khóa "{key}"',
+                                f"thêm {key} = <{_tname(typ)}>")
             return default
         value = self.data[key]
         ok = isinstance(value, typ) and not (typ is int and isinstance(value, bool))
         if typ is date and isinstance(value, datetime):
             ok = False
         if not ok:
-            self.problem(key, f"{key} = {_show(value)} is not {_tname(typ)}",
-                         f"write {key} as {_tname(typ)}")
+            self.problem(key, f"{key} = {_show(value)} không phải {_tname(typ)}",
+                         f"viết {key} là {_tname(typ)}")
             return default
         return value
 
@@ -174,8 +174,8 @@ class Table:
             if isinstance(item, str):
                 out.append(item)
             else:
-                self.problem(key, f"{key} contains {_show(item)}, which is not a string",
-                             'put every entry in quotes, e.g. ["a", "b"]')
+                self.problem(key, f"{key} có {_show(item)}, không phải chuỗi",
+                             'đặt mỗi mục trong dấu nháy, ví dụ ["a", "b"]')
         return out
 
     def choice(self, key: str, choices: list[str], default: str | None = None,
@@ -183,9 +183,9 @@ class Table:
         value = self.get(key, str, default, required)
         if value is not None and value not in choices:
             close = difflib.get_close_matches(value, choices, n=1, cutoff=0.5)
-            hint = f'did you mean "{close[0]}"? ' if close else ""
-            self.problem(key, f'{key} = "{value}" is not allowed',
-                         hint + "allowed: " + " | ".join(choices))
+            hint = f'có phải là "{close[0]}"? ' if close else ""
+            self.problem(key, f'{key} = "{value}" không hợp lệ',
+                         hint + "được dùng: " + " | ".join(choices))
             return default
         return value
 
@@ -194,15 +194,15 @@ class Table:
         if isinstance(value, dict):
             value = [value]
         if not isinstance(value, list) or not all(isinstance(v, dict) for v in value):
-            self.problem(key, f"{key} must be written as [[{key}]] tables",
-                         f"start each entry with a line [[{key}]]")
+            self.problem(key, f"{key} phải viết thành các bảng [[{key}]]",
+                         f"bắt đầu mỗi mục bằng dòng [[{key}]]")
             return []
         return value
 
 
 def _tname(typ: Any) -> str:
     if isinstance(typ, tuple):
-        return "a number"
+        return "một số"
     return _TYPE_NAMES.get(typ, getattr(typ, "__name__", str(typ)))
 
 

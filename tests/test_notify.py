@@ -276,7 +276,7 @@ def test_line_breaks_cannot_inject_headers(project, notify_project):
 
     project.write_rule("units.toml", UNITS.replace('name = "Sở Bình An"',
                                                    'name = "Sở Bình An\\r\\nBcc: victim@evil.example"'))
-    with pytest.raises(RulesError, match="name contains a line break"):
+    with pytest.raises(RulesError, match="name có dấu xuống dòng"):
         load_rules(project.rules)
     with pytest.raises(DeliveryError):
         build("vanthu@laichau.gov.vn", ["b@laichau.gov.vn"], [], "Nhắc việc\r\nBcc: x@evil.example",

@@ -64,25 +64,25 @@ def one(found: list[str], needle: str) -> str:
 
 def test_toml_syntax_error_names_the_line(small):
     small.write_rule("directives/760.toml", DIRECTIVE.replace('date = 2019-05-10', 'date = 2019-05-10 x'))
-    p = one(problems(small), "TOML syntax error")
+    p = one(problems(small), "lỗi cú pháp TOML")
     assert "directives/760.toml:3" in p
 
 
 def test_unknown_key_suggests_the_right_one(small):
     small.write_rule("directives/760.toml", DIRECTIVE.replace("due =", "deu ="))
     found = problems(small)
-    p = one(found, 'unknown key "deu"')
-    assert "760.toml:8" in p and 'did you mean "due"' in p
-    assert any('has no deadline' in x for x in found)
+    p = one(found, 'khóa không hợp lệ "deu"')
+    assert "760.toml:8" in p and 'có phải ý anh/chị là "due"' in p
+    assert any('không có hạn' in x for x in found)
 
 
 def test_unknown_unit_and_group(small):
     small.write_rule("directives/760.toml", DIRECTIVE.replace('["@so"]', '["@sos", "so-c", "so-a"]'))
     found = problems(small)
-    assert "760.toml:7" in one(found, 'unknown group "@sos"')
-    assert 'did you mean "so"' in one(found, '"@sos"')
-    p = one(found, 'unknown unit "so-c"')
-    assert "760.toml:7" in p and 'did you mean "so-' in p
+    assert "760.toml:7" in one(found, 'nhóm "@sos" trong báo cáo')
+    assert 'có phải là "so"' in one(found, '"@sos"')
+    p = one(found, 'đơn vị "so-c" trong báo cáo')
+    assert "760.toml:7" in p and 'có phải là "so-' in p
 
 
 def test_all_problems_at_once_with_their_lines(small):
@@ -106,18 +106,18 @@ def test_all_problems_at_once_with_their_lines(small):
     small.write_rule("units.toml", UNITS.replace('emails = ["b@laichau.gov.vn"]',
                                                  'emails = ["A@laichau.gov.vn"]\norganId = "x"'))
     found = problems(small)
-    assert "924.toml:6" in one(found, 'report id "r1" is also used in')
-    assert "924.toml:8" in one(found, "due = '2019-06-05' is not a date")
-    assert "without quotes" in one(found, "is not a date")
-    assert "924.toml:12" in one(found, 'periodic report "q" has no every')
-    assert "units.toml:15" in one(found, 'e-mail "a@laichau.gov.vn" is on unit "so-a" and on "so-b"')
-    assert 'did you mean "organ_id"' in one(found, 'unknown key "organId"')
+    assert "924.toml:6" in one(found, 'mã báo cáo "r1" đã dùng trong')
+    assert "924.toml:8" in one(found, "due = '2019-06-05' không phải ngày")
+    assert "không có dấu nháy" in one(found, "không phải ngày")
+    assert "924.toml:12" in one(found, 'báo cáo định kỳ "q" thiếu every')
+    assert "units.toml:15" in one(found, 'địa chỉ "a@laichau.gov.vn" có ở cả đơn vị "so-a" và "so-b"')
+    assert 'có phải ý anh/chị là "organ_id"' in one(found, 'khóa không hợp lệ "organId"')
     assert len(found) >= 5
 
 
 def test_duplicate_organ_id(small):
     small.write_rule("units.toml", UNITS + 'organ_id = "000.01.31.H30"\n')
-    assert "units.toml:16" in one(problems(small), 'organ_id "000.01.31.H30" is on unit')
+    assert "units.toml:16" in one(problems(small), 'mã định danh "000.01.31.H30" có ở cả đơn vị')
 
 
 def test_reminders_and_calendar_are_validated(small):
@@ -134,12 +134,12 @@ def test_reminders_and_calendar_are_validated(small):
         """)
     small.write_rule("calendar.toml", 'days_off = ["2019-09-03"]\n')
     found = problems(small)
-    assert "reminders.toml:2" in one(found, "before_days must be a list")
+    assert "reminders.toml:2" in one(found, "before_days phải là danh sách")
     assert "reminders.toml:3" in one(found, 'send_at = "8h"')
-    assert "reminders.toml:6" in one(found, 'unknown report "r2"')
-    assert 'did you mean "r1"' in one(found, 'unknown report "r2"')
-    assert "reminders.toml:9" in one(found, 'unknown unit "so-z"')
-    assert "calendar.toml:1" in one(found, "days_off contains")
+    assert "reminders.toml:6" in one(found, 'report "r2" không có trong quy tắc')
+    assert 'có phải là "r1"' in one(found, 'report "r2" không có trong quy tắc')
+    assert "reminders.toml:9" in one(found, 'unit "so-z" không có trong quy tắc')
+    assert "calendar.toml:1" in one(found, "days_off có")
 
 
 def test_check_command_exit_codes(small, cli):
@@ -164,9 +164,9 @@ def test_config_errors(project):
     with pytest.raises(ConfigError) as info:
         load_settings(project.config)
     text = "\n".join(str(p) for p in info.value.problems)
-    assert 'security = "none" sends the password in clear' in text
-    assert "passwords are not kept in config.toml" in text
-    assert 'after_fetch = "delete" is not allowed' in text
+    assert 'security = "none" gửi mật khẩu không mã hóa' in text
+    assert "không ghi mật khẩu trong config.toml" in text
+    assert 'after_fetch = "delete" không hợp lệ' in text
     assert "hunter2" not in text
 
 
@@ -192,3 +192,15 @@ def test_secrets_come_from_env_or_file(project, tmp_path, monkeypatch):
     assert settings.imap[0].password.reveal() == "s3cret"
     assert settings.imap[1].password.reveal() == "from-env"
     assert "s3cret" not in repr(settings) and "from-env" not in repr(settings)
+
+
+def test_a_syntax_error_does_not_hide_or_bury_the_other_files_problems(small):
+    small.write_rule("units.toml", UNITS.replace('name = "', 'name = "Sở', 1).replace('"Sở', '"Sở\n', 1))
+    small.write_rule("directives/760.toml", DIRECTIVE.replace("due =", "deu ="))
+    small.write_rule("reminders.toml", '[defaults]\nsend_at = "8h"\n')
+    found = problems(small)
+    assert one(found, "lỗi cú pháp TOML").startswith("rules/units.toml") or "units.toml" in found[0]
+    assert "760.toml:8" in one(found, 'khóa không hợp lệ "deu"')          # the other files too
+    assert "reminders.toml:2" in one(found, 'send_at = "8h"')
+    # the units that units.toml would have declared are not reported as unknown elsewhere
+    assert not any("không có trong units.toml" in p or "chưa khai báo" in p for p in found), found

@@ -161,7 +161,7 @@ def main(argv: list[str] | None = None) -> int:
         settings = load_settings(args.config or default_config_path())
         return _COMMANDS[args.command](args, settings)
     except ConfigError as exc:
-        sys.stderr.write(f"{len(exc.problems)} problem(s):\n")
+        sys.stderr.write(f"{len(exc.problems)} lỗi cần sửa:\n")
         for p in exc.problems:
             sys.stderr.write(f"  {p}\n")
         return 1

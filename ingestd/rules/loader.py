@@ -35,7 +35,7 @@ _TIME = re.compile(r"^([01]\d|2[0-3]):[0-5]\d$")
 
 def _did_you_mean(value: str, options: list[str]) -> str:
     close = difflib.get_close_matches(value, options, n=1, cutoff=0.5)
-    return f'did you mean "{close[0]}"?' if close else ""
+    return f'có phải là "{close[0]}"?' if close else ""
 
 
 def _no_line_breaks(t: Table, key: str) -> None:
@@ -43,7 +43,7 @@ def _no_line_breaks(t: Table, key: str) -> None:
     value = t.data.get(key)
     values = value if isinstance(value, list) else [value]
     if any(isinstance(v, str) and any(c in v for c in "\r\n\0") for v in values):
-        t.problem(key, f"{key} contains a line break", "write it on one line")
+        t.problem(key, f"{key} có dấu xuống dòng", "viết trên một dòng")
 
 
 class _Loader:
@@ -51,12 +51,16 @@ class _Loader:
         self.dir = rules_dir
         self.files: list[TomlFile] = []
         self.extra: list[Problem] = []
+        # A file that does not parse hides what it declares: references to its units or
+        # reports are not reported as unknown (that would bury the one real error).
+        self.units_known = True
+        self.reports_known = True
 
     def open(self, path: Path, required: bool) -> TomlFile | None:
         if not path.exists():
             if required:
-                self.extra.append(Problem(display_path(path), None, "file is missing",
-                                          f"create it (see README, section Rules: {path.name})"))
+                self.extra.append(Problem(display_path(path), None, "thiếu tệp",
+                                          f"tạo tệp này (xem README, mục Rules: {path.name})"))
             return None
         tf = TomlFile.load(path)
         self.files.append(tf)
@@ -66,17 +70,18 @@ class _Loader:
     def units(self) -> tuple[dict[str, Unit], dict[str, str]]:
         tf = self.open(self.dir / "units.toml", required=True)
         if tf is None:
+            self.units_known = False
             return {}, {}
         top = Table(tf, (), tf.data or {}, {"groups", "unit"})
         groups: dict[str, str] = {}
         graw = top.get("groups", dict, {})
         for gid, gname in graw.items():
             if not isinstance(gname, str):
-                tf.problem(("groups", gid), f'group "{gid}" needs a name in quotes',
-                           f'write {gid} = "Tên nhóm"')
+                tf.problem(("groups", gid), f'nhóm "{gid}" cần tên trong dấu nháy',
+                           f'viết {gid} = "Tên nhóm"')
             elif not _SLUG.match(gid):
-                tf.problem(("groups", gid), f'group id "{gid}" is not a slug',
-                           "use lower-case letters, digits and -")
+                tf.problem(("groups", gid), f'mã nhóm "{gid}" không hợp lệ',
+                           "dùng chữ thường không dấu, số và dấu -")
             else:
                 groups[gid] = gname
         units: dict[str, Unit] = {}
@@ -89,34 +94,34 @@ class _Loader:
             if uid is None:
                 continue
             if not _SLUG.match(uid):
-                t.problem("id", f'unit id "{uid}" is not a slug',
-                          "use lower-case letters, digits and -, e.g. so-khdt")
+                t.problem("id", f'mã đơn vị "{uid}" không hợp lệ',
+                          "dùng chữ thường không dấu, số và dấu -, ví dụ so-khdt")
             if uid in units:
-                t.problem("id", f'unit id "{uid}" is used twice', "every unit needs its own id")
+                t.problem("id", f'mã đơn vị "{uid}" bị dùng hai lần', "mỗi đơn vị cần một mã riêng")
             ugroups = t.str_list("groups")
             for g in ugroups:
                 if g not in groups:
-                    t.problem("groups", f'unknown group "{g}" on unit "{uid}"',
-                              _did_you_mean(g, list(groups)) or "declare it under [groups]", g)
+                    t.problem("groups", f'nhóm "{g}" của đơn vị "{uid}" chưa khai báo',
+                              _did_you_mean(g, list(groups)) or "khai báo nhóm trong [groups]", g)
             emails = [e.strip().lower() for e in t.str_list("emails")]
             for e in emails:
                 if not _EMAIL.match(e):
-                    t.problem("emails", f'"{e}" is not an e-mail address', value=e)
+                    t.problem("emails", f'"{e}" không phải địa chỉ thư điện tử', value=e)
                 elif e in seen_email:
-                    t.problem("emails", f'e-mail "{e}" is on unit "{seen_email[e]}" and on "{uid}"',
-                              "an address can belong to one unit only", e)
+                    t.problem("emails", f'địa chỉ "{e}" có ở cả đơn vị "{seen_email[e]}" và "{uid}"',
+                              "mỗi địa chỉ chỉ thuộc một đơn vị", e)
                 seen_email.setdefault(e, uid)
             organ = t.get("organ_id", str)
             if organ:
                 if organ.lower() in seen_organ:
-                    t.problem("organ_id", f'organ_id "{organ}" is on unit '
-                              f'"{seen_organ[organ.lower()]}" and on "{uid}"',
-                              "each gateway identifier belongs to one unit")
+                    t.problem("organ_id", f'mã định danh "{organ}" có ở cả đơn vị '
+                              f'"{seen_organ[organ.lower()]}" và "{uid}"',
+                              "mỗi mã định danh chỉ thuộc một đơn vị")
                 seen_organ.setdefault(organ.lower(), uid)
             for key in ("remind_to", "remind_cc"):
                 for e in t.str_list(key):
                     if not _EMAIL.match(e):
-                        t.problem(key, f'"{e}" is not an e-mail address', value=e)
+                        t.problem(key, f'"{e}" không phải địa chỉ thư điện tử', value=e)
             name = t.get("name", str, required=True) or uid
             for key in ("name", "aliases", "emails", "remind_to", "remind_cc"):
                 _no_line_breaks(t, key)
@@ -131,8 +136,8 @@ class _Loader:
     def directives(self, units: dict[str, Unit], groups: dict[str, str]) -> tuple[Directive, ...]:
         ddir = self.dir / "directives"
         if not ddir.is_dir():
-            self.extra.append(Problem(display_path(ddir), None, "folder is missing",
-                                      "create rules/directives/ with one .toml per directive"))
+            self.extra.append(Problem(display_path(ddir), None, "thiếu thư mục",
+                                      "tạo rules/directives/ với mỗi văn bản chỉ đạo một tệp .toml"))
             return ()
         out: list[Directive] = []
         report_ids: dict[str, str] = {}
@@ -140,24 +145,25 @@ class _Loader:
         for path in sorted(ddir.glob("*.toml")):
             tf = self.open(path, required=True)
             if tf is None:
+                self.reports_known = False
                 continue
             top = Table(tf, (), tf.data or {}, {"directive", "report"})
             if not isinstance(tf.data.get("directive"), dict):  # type: ignore[union-attr]
-                tf.problem((), "no [directive] table", "start the file with [directive]")
+                tf.problem((), "không có bảng [directive]", "bắt đầu tệp bằng [directive]")
                 continue
             d = Table(tf, ("directive",), tf.data["directive"],  # type: ignore[index]
                       {"number", "date", "issuer", "title"})
             number = d.get("number", str, required=True) or ""
             doc = parse_number(number) if number else None
             if number and doc is None:
-                d.problem("number", f'number = "{number}" is not a document number',
-                          'write it as issued, e.g. "760/UBND-TH"')
+                d.problem("number", f'number = "{number}" không phải số, ký hiệu văn bản',
+                          'viết như trên văn bản, ví dụ "760/UBND-TH"')
             ddate = d.get("date", date, required=True)
             if doc is not None:
                 key = f"{doc.key}@{ddate}"
                 if key in numbers:
-                    d.problem("number", f'directive {number} of {ddate} is also in {numbers[key]}',
-                              "keep one file per directive")
+                    d.problem("number", f'văn bản {number} ngày {ddate} đã có trong {numbers[key]}',
+                              "mỗi văn bản chỉ đạo một tệp")
                 numbers.setdefault(key, tf.display)
             reports = []
             for i, raw in enumerate(top.tables("report")):
@@ -165,8 +171,8 @@ class _Loader:
                 if rep:
                     reports.append(rep)
             if not top.tables("report"):
-                tf.problem(("directive",), f"directive {number} asks for no report",
-                           "add at least one [[report]]")
+                tf.problem(("directive",), f"văn bản {number} không yêu cầu báo cáo nào",
+                           "thêm ít nhất một [[report]]")
             _no_line_breaks(d, "title")
             if doc is not None and ddate is not None:
                 out.append(Directive(number, doc, ddate, d.get("issuer", str, "") or "",
@@ -183,10 +189,10 @@ class _Loader:
         if rid is None:
             return None
         if not _SLUG.match(rid):
-            t.problem("id", f'report id "{rid}" is not a slug', "use lower-case letters, digits, -")
+            t.problem("id", f'mã báo cáo "{rid}" không hợp lệ', "dùng chữ thường không dấu, số và dấu -")
         if rid in report_ids:
-            t.problem("id", f'report id "{rid}" is also used in {report_ids[rid]}',
-                      "report ids must be unique across all directives")
+            t.problem("id", f'mã báo cáo "{rid}" đã dùng trong {report_ids[rid]}',
+                      "mã báo cáo phải khác nhau trong mọi văn bản")
         report_ids.setdefault(rid, tf.display)
         kind = t.choice("kind", KINDS, default="dot-xuat") or "dot-xuat"
         _no_line_breaks(t, "title")
@@ -195,62 +201,67 @@ class _Loader:
             if ref.startswith("@"):
                 g = ref[1:]
                 if g not in groups:
-                    t.problem("units", f'unknown group "{ref}" in report "{rid}"',
-                              _did_you_mean(g, list(groups)) or "declare it in units.toml [groups]",
+                    if not self.units_known:
+                        continue
+                    t.problem("units", f'nhóm "{ref}" trong báo cáo "{rid}" chưa khai báo',
+                              _did_you_mean(g, list(groups)) or "khai báo trong units.toml [groups]",
                               ref)
                     continue
                 expected.extend(u.id for u in units.values() if g in u.groups)
             elif ref not in units:
+                if not self.units_known:
+                    continue
                 hint = _did_you_mean(ref, list(units))
-                t.problem("units", f'unknown unit "{ref}" in report "{rid}"',
-                          hint or "use a unit id from units.toml or @group", ref)
+                t.problem("units", f'đơn vị "{ref}" trong báo cáo "{rid}" không có trong units.toml',
+                          hint or "dùng mã đơn vị trong units.toml hoặc @nhóm", ref)
             else:
                 expected.append(ref)
         if "units" not in raw:
-            t.problem("id", f'report "{rid}" names no units', 'add units = ["@group", "unit-id"]')
+            t.problem("id", f'báo cáo "{rid}" không nêu đơn vị nào',
+                      'thêm units = ["@nhom", "ma-don-vi"]')
         exclude = t.str_list("exclude")
         for ex in exclude:
-            if ex not in units:
-                t.problem("exclude", f'unknown unit "{ex}" in exclude',
+            if ex not in units and self.units_known:
+                t.problem("exclude", f'đơn vị "{ex}" trong exclude không có trong units.toml',
                           _did_you_mean(ex, list(units)), ex)
         ordered = tuple(dict.fromkeys(u for u in expected if u not in exclude))
 
         due = raw.get("due")
         if due is not None and not isinstance(due, (date, datetime)):
-            hint = "write it without quotes, e.g. due = 2019-05-20"
+            hint = "viết không có dấu nháy, ví dụ due = 2019-05-20"
             if isinstance(due, str) and not re.match(r"^\d{4}-\d{2}-\d{2}", due):
-                hint = "write a date like 2019-05-20 (or a datetime 2019-05-20T17:00:00+07:00)"
-            t.problem("due", f"due = {due!r} is not a date", hint)
+                hint = "viết ngày dạng 2019-05-20 (hoặc thời điểm 2019-05-20T17:00:00+07:00)"
+            t.problem("due", f"due = {due!r} không phải ngày", hint)
             due = None
         if isinstance(due, datetime) and due.tzinfo is None:
-            t.problem("due", "due has a time but no offset", "write e.g. 2019-05-20T17:00:00+07:00")
+            t.problem("due", "due có giờ nhưng thiếu múi giờ", "viết ví dụ 2019-05-20T17:00:00+07:00")
         dwd = t.get("due_working_days", int)
         every = t.choice("every", PERIODS)
         if kind == "dinh-ky" and every is None and "every" not in raw:
-            t.problem("kind", f'periodic report "{rid}" has no every',
-                      'add every = "month" | "quarter" | "half-year" | "year"')
+            t.problem("kind", f'báo cáo định kỳ "{rid}" thiếu every',
+                      'thêm every = "month" | "quarter" | "half-year" | "year"')
         due_day = t.get("due_day", int)
         due_month = t.choice("due_month", ["last", "next"], default="last") or "last"
         start = t.get("start", date)
         if every:
             if due_day is None:
-                t.problem("every", f'periodic report "{rid}" has no due_day',
-                          "add due_day = 18 (day of the month the report is due)")
+                t.problem("every", f'báo cáo định kỳ "{rid}" thiếu due_day',
+                          "thêm due_day = 18 (ngày trong tháng phải gửi báo cáo)")
             elif not 1 <= due_day <= 31:
-                t.problem("due_day", f"due_day = {due_day} is not a day of the month", "use 1..31")
+                t.problem("due_day", f"due_day = {due_day} không phải ngày trong tháng", "dùng 1..31")
             if start is None:
-                t.problem("every", f'periodic report "{rid}" has no start',
-                          "add start = 2019-01-01 (the first period that counts)")
+                t.problem("every", f'báo cáo định kỳ "{rid}" thiếu start',
+                          "thêm start = 2019-01-01 (kỳ đầu tiên được tính)")
             if due is not None or dwd is not None:
-                t.problem("due", f'report "{rid}" is periodic and has a fixed due too',
-                          "keep either every/due_day or due/due_working_days")
+                t.problem("due", f'báo cáo "{rid}" vừa định kỳ vừa có hạn cố định',
+                          "giữ every/due_day hoặc due/due_working_days")
         elif due is None and dwd is None and "due" not in raw:
-            t.problem("id", f'report "{rid}" has no deadline',
-                      "add due = 2019-05-20, due_working_days = 5, or every/due_day/start")
+            t.problem("id", f'báo cáo "{rid}" không có hạn',
+                      "thêm due = 2019-05-20, due_working_days = 5, hoặc every/due_day/start")
         elif due is not None and dwd is not None:
-            t.problem("due_working_days", "give due or due_working_days, not both")
+            t.problem("due_working_days", "ghi due hoặc due_working_days, không ghi cả hai")
         if dwd is not None and dwd < 0:
-            t.problem("due_working_days", "due_working_days must be 0 or more")
+            t.problem("due_working_days", "due_working_days phải từ 0 trở lên")
         return Report(
             id=rid, directive=number, title=t.get("title", str, rid) or rid, kind=kind,
             units=ordered, due=due, due_working_days=dwd, every=every, due_day=due_day,
@@ -275,11 +286,12 @@ class _Loader:
         for i, raw in enumerate(top.tables("sender")):
             t = Table(tf, ("sender", i), raw, {"address", "domain", "unit"})
             unit = t.get("unit", str, required=True)
-            if unit and unit not in units:
-                t.problem("unit", f'unknown unit "{unit}"', _did_you_mean(unit, list(units)))
+            if unit and unit not in units and self.units_known:
+                t.problem("unit", f'đơn vị "{unit}" không có trong units.toml',
+                          _did_you_mean(unit, list(units)))
             address, domain = t.get("address", str), t.get("domain", str)
             if not address and not domain:
-                t.problem("unit", "a [[sender]] needs address or domain")
+                t.problem("unit", "[[sender]] cần address hoặc domain")
             if unit:
                 senders.append(SenderRule(unit, address.lower() if address else None,
                                           domain.lower() if domain else None))
@@ -291,7 +303,7 @@ class _Loader:
                 try:
                     re.compile(subject)
                 except re.error as exc:
-                    t.problem("subject", f"subject is not a valid regular expression: {exc}")
+                    t.problem("subject", f"subject không phải biểu thức chính quy hợp lệ: {exc}")
                     subject = None
             ignores.append(IgnoreRule(t.get("sender", str), subject,
                                       t.get("reason", str, "ignored by matching.toml")))
@@ -310,14 +322,14 @@ class _Loader:
                 if key in ("before_days", "after_days"):
                     lst = t.get(key, list, [])
                     if not all(isinstance(x, int) and x >= 0 for x in lst):
-                        t.problem(key, f"{key} must be a list of whole numbers of working days",
-                                  f"e.g. {key} = [3, 1]")
+                        t.problem(key, f"{key} phải là danh sách số ngày làm việc",
+                                  f"ví dụ {key} = [3, 1]")
                         continue
                     values[key] = tuple(lst)
                 elif key == "send_at":
                     v = t.get(key, str, "08:00")
                     if not _TIME.match(v):
-                        t.problem(key, f'send_at = "{v}" is not a time of day', 'write "08:00"')
+                        t.problem(key, f'send_at = "{v}" không phải giờ trong ngày', 'viết "08:00"')
                         continue
                     values[key] = v
                 elif key == "enabled":
@@ -325,7 +337,7 @@ class _Loader:
                 else:
                     v = t.get(key, int)
                     if v is not None and v < 0:
-                        t.problem(key, f"{key} must be 0 or more")
+                        t.problem(key, f"{key} phải từ 0 trở lên")
                     elif v is not None:
                         values[key] = v
             return values
@@ -339,22 +351,23 @@ class _Loader:
             t = Table(tf, ("override", i), raw, keys | {"report", "unit"})
             rep, unit = self._ref(t, "report", reports), self._ref(t, "unit", set(units))
             if "report" not in raw and "unit" not in raw:
-                t.problem("report", "an [[override]] needs report or unit (or both)")
+                t.problem("report", "[[override]] cần report hoặc unit (hoặc cả hai)")
             overrides.append(ReminderOverride(tuple(policy_values(t).items()), rep, unit))
         offs = []
         for i, raw in enumerate(top.tables("off")):
             t = Table(tf, ("off", i), raw, {"report", "unit", "reason"})
             rep, unit = self._ref(t, "report", reports), self._ref(t, "unit", set(units))
             if "report" not in raw and "unit" not in raw:
-                t.problem("unit", "an [[off]] needs unit or report (or both)")
+                t.problem("unit", "[[off]] cần unit hoặc report (hoặc cả hai)")
             elif rep or unit:
                 offs.append((unit, rep))
         return ReminderRules(defaults, tuple(overrides), tuple(offs))
 
     def _ref(self, t: Table, key: str, known: set[str]) -> str | None:
         value = t.get(key, str)
-        if value is not None and value not in known:
-            t.problem(key, f'unknown {key} "{value}"', _did_you_mean(value, sorted(known)))
+        hidden = not self.units_known if key == "unit" else not self.reports_known
+        if value is not None and value not in known and not hidden:
+            t.problem(key, f'{key} "{value}" không có trong quy tắc', _did_you_mean(value, sorted(known)))
             return None
         return value
 
@@ -370,12 +383,12 @@ class _Loader:
                 if isinstance(v, date) and not isinstance(v, datetime):
                     days.append(v)
                 else:
-                    t.problem(key, f"{key} contains {v!r}, which is not a date",
-                              "write dates without quotes: [2019-09-03]")
+                    t.problem(key, f"{key} có {v!r}, không phải ngày",
+                              "viết ngày không có dấu nháy: [2019-09-03]")
             out[key] = frozenset(days)
         both = out["days_off"] & out["working_days"]
         if both:
-            t.problem("working_days", f"{sorted(both)[0]} is both a day off and a working day")
+            t.problem("working_days", f"{sorted(both)[0]} vừa là ngày nghỉ vừa là ngày làm việc")
         return CalendarRules(out["days_off"], out["working_days"])
 
     def scoring(self) -> Scoring:
