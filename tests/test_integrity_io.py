@@ -19,6 +19,7 @@ from sqlalchemy import update
 from ingestd.config import ReadLimits
 from ingestd.pipeline import process_pending
 from ingestd.read import read_message, sandboxed_extract
+from ingestd.read.attachments import Extracted
 from ingestd.store.db import utcnow
 from ingestd.store.models import Receipt
 from ingestd.testing import Mail, auth_results, make_edxml
@@ -224,15 +225,33 @@ def test_edxml_over_the_message_limit_is_not_parsed():
 # -- 8. a time budget per message, a cap on attachments -------------------------------------------
 
 def test_slow_attachments_share_one_time_budget():
-    busy = pdf_with_stream(b"0 0 m 1 1 l S\n" * 6_000_000, flate=True)
-    raw = report(1, *[(f"bc{i}.pdf", busy) for i in range(6)])
-    limits = ReadLimits(attachment_seconds=2, message_seconds=3)
+    """Each attachment gets what is left of the message's budget, then reading stops."""
+    given: list[float] = []
+
+    def slow(name, data, limits):                   # a reader that uses all the time it gets
+        given.append(limits.attachment_seconds)
+        time.sleep(limits.attachment_seconds)
+        return Extracted()
+
+    raw = report(1, *[(f"bc{i}.pdf", b"%PDF-1.4") for i in range(6)])
     started = time.monotonic()
-    doc = read_message(raw, limits, extract_fn=sandboxed_extract)
+    doc = read_message(raw, ReadLimits(attachment_seconds=1.0, message_seconds=2.6),
+                       extract_fn=slow)
     took = time.monotonic() - started
-    assert took < 6, took                      # not 6 × 2 s
+    assert took < 4, took                            # not 6 × 1 s
+    assert given[:2] == [1.0, 1.0] and len(given) in (2, 3) and all(g <= 1.0 for g in given)
     assert any("hết thời gian đọc thư" in p.reason for p in doc.problems)
     assert [r.doc.key for r in doc.references] == ["760/UBND-TH"]     # the body is still read
+
+
+def test_a_busy_pdf_in_the_real_sandbox_is_stopped_within_the_budget():
+    busy = pdf_with_stream(b"0 0 m 1 1 l S\n" * 6_000_000, flate=True)
+    raw = report(1, *[(f"bc{i}.pdf", busy) for i in range(6)])
+    started = time.monotonic()
+    doc = read_message(raw, ReadLimits(attachment_seconds=2, message_seconds=3),
+                       extract_fn=sandboxed_extract)
+    assert time.monotonic() - started < 6
+    assert [r.doc.key for r in doc.references] == ["760/UBND-TH"]
 
 
 def test_attachments_past_the_cap_are_not_read():
