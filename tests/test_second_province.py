@@ -147,3 +147,28 @@ def test_the_packaged_code_and_templates_name_no_province():
             for trace in ("Lai Châu", "LAI CHÂU", "08/CT-UBND"):
                 assert trace not in text, (f.relative_to(package), trace)
 
+
+
+def test_health_shows_broken_rules_and_send_mails_the_named_quarter(tmp_path, capsys):
+    from ingestd.cli.main import main
+
+    setup(tmp_path)
+    config = tmp_path / "config.toml"
+    config.write_text(config.read_text().replace(
+        "[digest]", '[quarterly_report]\nto = ["chanhvanphong@hagiang.gov.vn"]\n\n[digest]'),
+        encoding="utf-8")
+    cfg = ["--config", str(config)]
+    assert main([*cfg, "import", str(tmp_path / "stc.eml")]) == 0
+    # named Q1 while "now" is in Q3: the mail is about Q1, and says so
+    assert main([*cfg, "report", "quarter", "2021-Q1", "--at", "2021-08-10", "--send",
+                 "--out", str(tmp_path / "q1.docx")]) == 0
+    assert "Đã gửi báo cáo 2021-Q1" in capsys.readouterr().out
+    [sent] = list((tmp_path / "var" / "outbox").glob("quarterly_*"))
+    assert sent.name == "quarterly_2021-Q1.eml"
+    msg = email.message_from_bytes(sent.read_bytes(), policy=email.policy.default)
+    assert "quý I/2021" in str(msg["Subject"])
+    assert main([*cfg, "health"]) == 0
+    (tmp_path / "rules" / "units.toml").write_text("[[unit]\n", encoding="utf-8")
+    capsys.readouterr()
+    assert main([*cfg, "health"]) == 1
+    assert "QUY TẮC CÓ LỖI" in capsys.readouterr().out

@@ -9,6 +9,8 @@ from ingestd.cli.output import table, to_json, write
 from ingestd.config import Settings
 from ingestd.daemon import Daemon
 from ingestd.daemon_health import fault_line, fault_summary, source_health
+from ingestd.errors import RulesError
+from ingestd.rules import load_rules
 from ingestd.services import open_services
 from ingestd.store.outbox_repo import OutboxRepo
 
@@ -64,9 +66,14 @@ def health(args: argparse.Namespace, settings: Settings) -> int:
         faults = fault_summary(svc)
     finally:
         svc.close()
+    try:
+        load_rules(settings.rules_dir)
+        rules: dict[str, object] = {"ok": True, "problems": []}
+    except RulesError as exc:
+        rules = {"ok": False, "problems": [str(p) for p in exc.problems]}
     data = {"sources": sources, "backlog": states.get("new", 0),
             "review": states.get("review", 0) + states.get("failed", 0),
-            "receipts": states, "outbox": outbox, "faults": faults}
+            "receipts": states, "outbox": outbox, "faults": faults, "rules": rules}
     if args.format == "json":
         write(to_json(data))
     else:
@@ -80,7 +87,10 @@ def health(args: argparse.Namespace, settings: Settings) -> int:
         write(line)
         if fault_line(faults):
             write("SỰ CỐ: " + str(fault_line(faults)))
+        if not rules["ok"]:
+            write(f"QUY TẮC CÓ LỖI ({len(rules['problems'])}): daemon vẫn dùng bộ quy tắc trước; "
+                  "xem: ingestd check")
         if faults["quarantined"]:
             write(f"Đã cách ly {faults['quarantined']} thư làm hỏng trình đọc (xem: ingestd "
                   "unmatched)")
-    return 1 if any(s["stale"] for s in sources) or faults["retrying"] else 0
+    return 1 if any(s["stale"] for s in sources) or faults["retrying"] or not rules["ok"] else 0

@@ -20,25 +20,28 @@ def report(args: argparse.Namespace, settings: Settings) -> int:
         try:
             start, end = quarter_range(args.quarter)
         except ValueError:
-            raise UsageError(f'"{args.quarter}" is not a quarter; write e.g. 2019-Q2') from None
+            raise UsageError(f'"{args.quarter}" không phải quý; viết ví dụ 2019-Q2') from None
         label = args.quarter
     elif args.date_from and args.date_to:
         try:
             start, end = date.fromisoformat(args.date_from), date.fromisoformat(args.date_to)
         except ValueError:
-            raise UsageError("--from/--to take dates like 2019-04-01") from None
+            raise UsageError("--from/--to là ngày dạng 2019-04-01") from None
         label = f"{start}..{end}"
     else:
-        raise UsageError("name a quarter (2019-Q2) or give --from and --to")
+        raise UsageError("ghi quý (2019-Q2) hoặc --from và --to")
     at = parse_at(args.at, settings.timezone)
     svc = open_services(settings)
     try:
         c = build(svc, start, end, label, at)
         files = render(svc, c, at)
+        sent = None
         if args.send:
             from ingestd.reports.quarterly import quarterly_job
 
-            quarterly_job(svc, at)
+            if not svc.settings.quarterly.to:
+                raise UsageError("chưa cấu hình [quarterly_report] to: không biết gửi cho ai")
+            sent = quarterly_job(svc, at, quarter=(label, start, end))
     finally:
         svc.close()
     out = args.out or Path(f"bao-cao-che-do-bao-cao-{label.replace('..', '_')}.docx")
@@ -56,4 +59,8 @@ def report(args: argparse.Namespace, settings: Settings) -> int:
     write(table(["Hạng", "Đơn vị", "Phải gửi", "Đúng hạn", "Chậm", "Không gửi", "Tỷ lệ", "Điểm"],
                 rows))
     write("\nĐã ghi: " + ", ".join(written))
+    if args.send:
+        write(f"Đã gửi báo cáo {label} tới " + ", ".join(settings.quarterly.to) if sent else
+              f"Báo cáo {label} đã được gửi trước đó (hoặc không có báo cáo nào đến hạn): không "
+              "gửi lại.")
     return 0

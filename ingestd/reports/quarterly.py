@@ -280,26 +280,35 @@ def due_date(svc: Services, quarter_end: date) -> date:
     return svc.calendar.add_working_days(day, svc.settings.quarterly.day - 1)
 
 
-def quarterly_job(svc: Services, at: datetime, transport=None) -> str | None:  # type: ignore[no-untyped-def]
-    """After a quarter ends, on the configured working day: build and mail the report once."""
+def last_quarter(svc: Services, at: datetime) -> tuple[str, date, date]:
+    """The quarter that ended before ``at``: (label, first day, last day)."""
+    local = at.astimezone(svc.settings.timezone).date()
+    end = date(local.year, ((local.month - 1) // 3) * 3 + 1, 1) - timedelta(days=1)
+    return f"{end.year}-Q{(end.month - 1) // 3 + 1}", date(end.year, end.month - 2, 1), end
+
+
+def quarterly_job(svc: Services, at: datetime, transport=None,  # type: ignore[no-untyped-def]
+                  quarter: tuple[str, date, date] | None = None) -> str | None:
+    """Build and mail the report of ``quarter`` once (key ``quarterly:LABEL``). Without one
+    (the daemon), the quarter that ended, and only from the configured working day of the
+    following month. Returns the label when it was queued now."""
     from ingestd.notify.jobs import enqueue_mail, send_outbox
     from ingestd.store.outbox_repo import OutboxRepo
 
     q = svc.settings.quarterly
     if not q.to:
         return None
-    local = at.astimezone(svc.settings.timezone).date()
-    prev_end = date(local.year, ((local.month - 1) // 3) * 3 + 1, 1) - timedelta(days=1)
-    label = f"{prev_end.year}-Q{(prev_end.month - 1) // 3 + 1}"
-    if local < due_date(svc, prev_end):
-        return None
+    if quarter is None:
+        quarter = last_quarter(svc, at)
+        if at.astimezone(svc.settings.timezone).date() < due_date(svc, quarter[2]):
+            return None
+    label, start, end = quarter
     key = f"quarterly:{label}"
     repo = OutboxRepo(svc.store)
     if repo.exists(key):
         send_outbox(svc, at, transport, kinds=("report",))
         return None
-    start = date(prev_end.year, prev_end.month - 2, 1)
-    c = build(svc, start, prev_end, label, at)
+    c = build(svc, start, end, label, at)
     if not c.reports:
         return None                     # nothing was due that quarter: nothing to report
     files = render(svc, c, at)
