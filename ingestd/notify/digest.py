@@ -83,8 +83,13 @@ def digest_data(svc: Services, at: datetime) -> dict[str, Any]:
     review = [{"id": rid(r.id or 0), "sender": r.sender or "", "subject": r.subject or "",
                "reason": r.reason or "", "state": r.state}
               for r in svc.store.receipts(states=("review", "failed"))]
-    sent = [o for o in OutboxRepo(svc.store).rows(kind="reminder", since=start_y)
-            if o.state == SENT and o.sent_at and from_db(o.sent_at) <= at]
+    # what the runs of this day sent: a run acting "--at" a past moment sends now, so the moment
+    # it acted for (next_attempt_at, set when queued) counts as well as the moment it was sent
+    def this_day(o: Any) -> bool:
+        moments = [from_db(m) for m in (o.sent_at, o.next_attempt_at) if m is not None]
+        return any(start_y <= m <= at for m in moments)
+
+    sent = [o for o in OutboxRepo(svc.store).rows(kind="reminder") if o.state == SENT and this_day(o)]
     per_report: dict[str, int] = {}
     titles = {r.id: r.title for r in svc.rules.reports.values()}
     for o in sent:
@@ -92,11 +97,25 @@ def digest_data(svc: Services, at: datetime) -> dict[str, Any]:
         per_report[title] = per_report.get(title, 0) + 1
     events = [{"at": from_db(e.at).astimezone(tz).strftime("%d/%m %H:%M"), "kind": e.kind,
                "message": e.message} for e in svc.store.events(at - timedelta(days=1))]
+    health = source_health(svc, at)
+    fault = fault_line(fault_summary(svc))
+    overdue = [o for o in open_reports if o["overdue"] and o["missing"]]
+    attention = []
+    if overdue:
+        attention.append(f"{len(overdue)} báo cáo đã quá hạn còn thiếu "
+                         f"{sum(o['missing'] for o in overdue)} lượt đơn vị chưa gửi")
+    if review:
+        attention.append(f"{len(review)} thư chờ xem xét")
+    stale = [h["source"] for h in health if h["stale"]]
+    if stale:
+        attention.append("nguồn thư không nhận được thư: " + ", ".join(stale))
+    if fault:
+        attention.append(fault)
     return {
+        "attention": attention,
         "today": today, "yesterday": today - timedelta(days=1), "at": local_at,
         "received": received, "open_reports": open_reports, "upcoming": upcoming,
-        "review": review, "sources": source_health(svc, at), "events": events,
-        "fault": fault_line(fault_summary(svc)),
+        "review": review, "sources": health, "events": events, "fault": fault,
         "reminders_sent": len(sent), "reminders_by_report": sorted(per_report.items()),
     }
 
