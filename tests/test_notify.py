@@ -257,7 +257,8 @@ def test_digest_numbers_rendering_and_once_a_day(project, cli, smtp, sample_dir)
     assert "Đã gửi 14/24 (8 đúng hạn, 6 chậm), chưa gửi 10." in out
     assert "THƯ CHỜ XEM XÉT: 5" in out and "THƯ NHẬN NGÀY 27/06/2019: 3" in out
     assert "Thứ Tư, ngày 03/07/2019" in out                      # the quarterly deadline ahead
-    assert "Chưa gửi — UBND các huyện, thành phố: UBND huyện Mường Tè" in out
+    assert "Chưa gửi — UBND các huyện, thành phố (4):\n     · UBND huyện Mường Tè" in out
+    assert "CẦN CHÚ Ý: 3 báo cáo đã quá hạn còn thiếu 42 lượt đơn vị chưa gửi; 5 thư chờ xem xét" in out
     cli(project, "digest", "--send", "--at", "2019-06-28T09:00:00+07:00")
     cli(project, "digest", "--send", "--at", "2019-06-28T15:00:00+07:00")
     assert len(smtp.messages) == 1
