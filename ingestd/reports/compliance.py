@@ -81,7 +81,7 @@ def compliance(book: Rulebook, statuses: list[ReportStatus], start: date, end: d
         units[uid] = UnitCompliance(uid, unit.name, group)
     chosen = [s for s in statuses if start <= s.due.astimezone(tz).date() <= end]
     for s in chosen:
-        what = f"{s.directive} {s.report}" + (f" {s.period}" if s.period else "")
+        what = f"{s.title}" + (f" kỳ {s.period}" if s.period else "") + f" ({s.directive})"
         for c in s.cells:
             u = units.get(c.unit)
             if u is None:
