@@ -168,6 +168,8 @@ class ReadLimits:
     max_attachments: int = 50          # per message (ZIP entries count within their archive)
     worker_memory_mb: int = 768
     max_text_chars: int = 200_000
+    ocr: bool = True                   # scans and photos: first page by Tesseract (Vietnamese)
+    ocr_dpi: int = 200
 
 
 @dataclass(frozen=True)
@@ -364,7 +366,7 @@ def load_settings(path: Path | None = None) -> Settings:
             default = getattr(limits, key)
             v = t.get(key, type(default), default) if not isinstance(default, float) else float(
                 t.get(key, (int, float), default))  # type: ignore[arg-type]
-            if isinstance(v, (int, float)) and v <= 0:
+            if isinstance(v, (int, float)) and not isinstance(v, bool) and v <= 0:
                 t.problem(key, f"{key} phải lớn hơn 0")
                 v = default
             values[key] = v

@@ -19,6 +19,7 @@ from publicsuffixlist import PublicSuffixList
 
 from ingestd.calendar import WorkCalendar, deadline, parse_period, period_of, periods
 from ingestd.read.document import Document, TextPart
+from ingestd.read.ocr import ocr_confidence
 from ingestd.read.refs import Ref, parse_number
 from ingestd.read.vntext import fold
 from ingestd.rules.model import Directive, Report, Rulebook, Unit
@@ -317,6 +318,20 @@ def find_period(doc: Document, report: Report, directive: Directive, cal: WorkCa
     return best.label
 
 
+def _ocr_only(doc: Document, directives: list[Directive]) -> tuple[int, str] | None:
+    """(lowest confidence, a snippet) when every reference naming these directives was read
+    by OCR; None when any came from a text layer, a header or the gateway's ResponseFor."""
+    if doc.response_for or not directives:
+        return None
+    keys = {d.doc.key for d in directives}
+    refs = [r for r in doc.references if r.doc.key in keys]
+    confidences = [ocr_confidence(r.location) for r in refs]
+    if not refs or any(c is None for c in confidences):
+        return None
+    worst = min(range(len(refs)), key=lambda i: confidences[i] or 0)
+    return confidences[worst] or 0, refs[worst].snippet
+
+
 def _ignored(doc: Document, book: Rulebook) -> str | None:
     for rule in book.matching.ignore:
         ok = True
@@ -369,6 +384,14 @@ def match(doc: Document, book: Rulebook, cal: WorkCalendar, received: datetime,
                          trusted=trusted, matches=matches, evidence=ev)
     if unit is None or not trusted:
         result.reason = unit_reason or "người gửi chưa được xác thực"
+        return result
+    shaky = _ocr_only(doc, directives)
+    if shaky is not None and shaky[0] < book.matching.ocr_min_confidence:
+        conf, snippet = shaky
+        result.reason = (f"chỉ đọc được số văn bản qua nhận dạng chữ (OCR), độ tin cậy {conf}% "
+                         f"dưới ngưỡng {book.matching.ocr_min_confidence:g}%: cần kiểm tra. "
+                         f"Chữ nhận dạng được: «{snippet}»")
+        ev.append(Evidence("directive", f"chỉ dựa vào OCR độ tin cậy {conf}%"))
         return result
     if early:
         d = early[0]

@@ -202,3 +202,48 @@ def make_edxml(organ_id: str, organ_name: str, code_number: str, code_notation: 
            f"<edXML:edXMLEnvelope><edXML:edXMLHeader>{header}</edXML:edXMLHeader>"
            f"</edXML:edXMLEnvelope><AttachmentEncoded>{atts}</AttachmentEncoded></edXML:edXML>")
     return xml.encode("utf-8")
+
+
+def make_scan(lines: list[str], dpi: int = 200, stamp: bool = True, skew: float = 0.0,
+              jpeg_quality: int | None = None, noise: float = 0.0, seed: int = 1,
+              fmt: str = "PDF") -> bytes:
+    """A scanned report page: the lines drawn on A4 at ``dpi`` (DejaVu Serif, the first two as
+    the header block), optionally a red stamp over the text, a slight skew, speckle noise and
+    JPEG artefacts. ``fmt``: "PDF" (image only, no text layer), "JPEG" or "PNG"."""
+    import io
+    import random
+
+    from PIL import Image, ImageChops, ImageDraw, ImageFilter, ImageFont
+
+    scale = dpi / 200
+    width, height = int(1654 * scale), int(2339 * scale)
+    img = Image.new("RGB", (width, height), "white")
+    draw = ImageDraw.Draw(img)
+    regular = ImageFont.truetype("/usr/share/fonts/truetype/dejavu/DejaVuSerif.ttf", int(32 * scale))
+    bold = ImageFont.truetype("/usr/share/fonts/truetype/dejavu/DejaVuSerif-Bold.ttf", int(32 * scale))
+    y = int(150 * scale)
+    for i, line in enumerate(lines):
+        draw.text((int(170 * scale), y), line, font=bold if i in (0, 2) else regular, fill="black")
+        y += int(62 * scale)
+    if stamp:                 # seal ink is translucent: it darkens the text under it, never hides it
+        seal = Image.new("RGB", (width, height), "white")
+        ink = ImageDraw.Draw(seal)
+        cx, cy, r = int(1000 * scale), int(300 * scale), int(150 * scale)
+        ink.ellipse((cx - r, cy - r, cx + r, cy + r), outline=(200, 30, 30), width=int(10 * scale))
+        ink.text((cx - int(100 * scale), cy - int(20 * scale)), "ĐÃ KÝ", font=bold, fill=(200, 30, 30))
+        img = ImageChops.multiply(img, seal)
+    if noise:
+        rng = random.Random(seed)
+        px = img.load()
+        for _ in range(int(width * height * noise)):
+            px[rng.randrange(width), rng.randrange(height)] = (0, 0, 0)
+        img = img.filter(ImageFilter.MedianFilter(1))
+    if skew:
+        img = img.rotate(skew, expand=False, fillcolor="white", resample=Image.BICUBIC)
+    if jpeg_quality:
+        buf = io.BytesIO()
+        img.save(buf, "JPEG", quality=jpeg_quality)
+        img = Image.open(io.BytesIO(buf.getvalue())).convert("RGB")
+    out = io.BytesIO()
+    img.save(out, fmt, **({"resolution": dpi} if fmt == "PDF" else {}))
+    return out.getvalue()

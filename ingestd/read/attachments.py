@@ -14,8 +14,10 @@ import tempfile
 import zipfile
 from dataclasses import dataclass, field
 from pathlib import PurePosixPath
+from typing import Any
 
 from ingestd.config import ReadLimits
+from ingestd.read import ocr
 from ingestd.read.document import PartProblem, TextPart
 from ingestd.read.legacy import to_unicode
 from ingestd.read.vntext import clean
@@ -84,7 +86,7 @@ def extract(name: str, data: bytes, limits: ReadLimits, depth: int = 0) -> Extra
         elif kind == "text":
             _text(loc, data, out)
         elif kind == "image":
-            out.problems.append(PartProblem(loc, "ảnh chụp: cần nhận dạng chữ (OCR)", blocking=False))
+            _ocr(loc, limits, out, lambda: ocr.image(data), "ảnh chụp")
         else:
             out.problems.append(PartProblem(loc, f"loại tệp không đọc được ({kind})", blocking=False))
     except MemoryError:
@@ -136,7 +138,27 @@ def _pdf(loc: str, data: bytes, limits: ReadLimits, out: Extracted) -> None:
             found = True
             _add(out, f"{loc}#p{i}", page)
     if not found:
-        out.problems.append(PartProblem(loc, "PDF không có lớp chữ (bản scan?): cần nhận dạng chữ (OCR)"))
+        _ocr(loc, limits, out, lambda: ocr.first_page(data, limits.ocr_dpi), "PDF không có lớp chữ "
+             "(bản scan?)")
+
+
+def _ocr(loc: str, limits: ReadLimits, out: Extracted, load: Any, what: str) -> None:
+    """Read a scan's first page by OCR, marking the part as OCR with its confidence."""
+    if not limits.ocr:
+        out.problems.append(PartProblem(loc, f"{what}: cần nhận dạng chữ (OCR), đang tắt "
+                                             "([reading] ocr = false)"))
+        return
+    if not ocr.available():
+        out.problems.append(PartProblem(loc, f"{what}: cần nhận dạng chữ (OCR) nhưng máy chưa cài "
+                                             "tesseract-ocr-vie"))
+        return
+    text, confidence = ocr.recognise(load())
+    if not text.strip():
+        out.problems.append(PartProblem(loc, f"{what}: nhận dạng chữ (OCR) không đọc được chữ nào"))
+        return
+    _add(out, f"{loc}#p1#ocr{confidence:.0f}", text)
+    out.problems.append(PartProblem(loc, f"{what}: đã đọc bằng nhận dạng chữ (OCR), độ tin cậy "
+                                         f"{confidence:.0f}%", blocking=False))
 
 
 # -- DOCX --------------------------------------------------------------------------------------

@@ -276,12 +276,15 @@ class _Loader:
         top = Table(tf, (), tf.data or {}, {"policy", "sender", "ignore"})
         defaults = MatchingPolicy()
         personal = defaults.personal_domains
-        single = True
+        single, ocr_min = True, defaults.ocr_min_confidence
         if "policy" in (tf.data or {}):
             p = Table(tf, ("policy",), tf.data["policy"],  # type: ignore[index]
-                      {"personal_domains", "report_fallback_single"})
+                      {"personal_domains", "report_fallback_single", "ocr_min_confidence"})
             personal = tuple(d.lower() for d in p.str_list("personal_domains", list(personal)))
             single = p.get("report_fallback_single", bool, True)
+            ocr_min = float(p.get("ocr_min_confidence", (int, float), ocr_min))  # type: ignore[arg-type]
+            if not 0 <= ocr_min <= 100:
+                p.problem("ocr_min_confidence", "ocr_min_confidence phải từ 0 đến 100")
         senders = []
         for i, raw in enumerate(top.tables("sender")):
             t = Table(tf, ("sender", i), raw, {"address", "domain", "unit"})
@@ -307,7 +310,7 @@ class _Loader:
                     subject = None
             ignores.append(IgnoreRule(t.get("sender", str), subject,
                                       t.get("reason", str, "ignored by matching.toml")))
-        return MatchingPolicy(tuple(senders), tuple(ignores), personal, single)
+        return MatchingPolicy(tuple(senders), tuple(ignores), personal, single, ocr_min)
 
     def reminders(self, units: dict[str, Unit], reports: set[str]) -> ReminderRules:
         tf = self.open(self.dir / "reminders.toml", required=False)

@@ -78,6 +78,7 @@ class MatchingPolicy:
         "gmail.com", "yahoo.com", "yahoo.com.vn", "outlook.com", "hotmail.com", "live.com",
         "icloud.com", "zoho.com")
     report_fallback_single: bool = True  # a directive with one report: no keyword needed
+    ocr_min_confidence: float = 70.0     # a match resting on OCR alone below this goes to review
 
 
 @dataclass(frozen=True)
