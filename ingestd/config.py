@@ -170,6 +170,7 @@ class ReadLimits:
     max_text_chars: int = 200_000
     ocr: bool = True                   # scans and photos: first page by Tesseract (Vietnamese)
     ocr_dpi: int = 200
+    trust_roots: tuple[bytes, ...] = ()   # DER certificates from [signatures] roots
 
 
 @dataclass(frozen=True)
@@ -253,7 +254,7 @@ def load_settings(path: Path | None = None) -> Settings:
     top = Table(tf, (), tf.data, {
         "timezone", "rules_dir", "database_url", "store_dir", "outbox_dir", "imap", "gateway",
         "maildir", "smtp", "digest", "trust", "reading", "heartbeat_minutes", "workers",
-        "quarterly_report", "from_address", "web", "office", "acknowledge"})
+        "quarterly_report", "from_address", "web", "office", "acknowledge", "signatures"})
 
     tzname = top.get("timezone", str, "Asia/Ho_Chi_Minh")
     try:
@@ -359,7 +360,7 @@ def load_settings(path: Path | None = None) -> Settings:
 
     limits = ReadLimits()
     if "reading" in tf.data:
-        fields = ReadLimits.__dataclass_fields__
+        fields = [k for k in ReadLimits.__dataclass_fields__ if k != "trust_roots"]
         t = Table(tf, ("reading",), tf.data["reading"], set(fields))
         values = {}
         for key in fields:
@@ -394,6 +395,9 @@ def load_settings(path: Path | None = None) -> Settings:
             login_attempts=max(1, t.get("login_attempts", int, 5)),
             login_window_minutes=max(1, t.get("login_window_minutes", int, 15)))
 
+    if "signatures" in tf.data:
+        t = Table(tf, ("signatures",), tf.data["signatures"], {"roots"})
+        limits = replace(limits, trust_roots=_trust_roots(t, base, t.str_list("roots")))
     office = _office(tf, quarterly)
     acknowledge = AcknowledgeSettings()
     if "acknowledge" in tf.data:
@@ -417,6 +421,33 @@ def load_settings(path: Path | None = None) -> Settings:
         from_address=smtp.from_addr if smtp else from_address,
         workers=max(1, top.get("workers", int, min(4, os.cpu_count() or 1))))
 
+
+
+def _trust_roots(t: Table, base: Path, patterns: list[str]) -> tuple[bytes, ...]:
+    """The pinned roots for digital signatures: PEM or DER files (globs, relative to the
+    config). The operating system's store is never used."""
+    from cryptography import x509
+
+    out: list[bytes] = []
+    for pattern in patterns:
+        files = sorted(base.glob(pattern)) if not Path(pattern).is_absolute() else sorted(
+            Path(pattern).parent.glob(Path(pattern).name))
+        if not files:
+            t.problem("roots", f'roots: "{pattern}" không khớp tệp nào', "kiểm tra đường dẫn",
+                      pattern)
+        for f in files:
+            data = f.read_bytes()
+            try:
+                certs = (x509.load_pem_x509_certificates(data) if b"-----BEGIN" in data
+                         else [x509.load_der_x509_certificate(data)])
+            except ValueError:
+                t.problem("roots", f"{f.name} không phải chứng thư số (PEM hoặc DER)",
+                          "dùng tệp .pem của chứng thư gốc", pattern)
+                continue
+            from cryptography.hazmat.primitives.serialization import Encoding
+
+            out.extend(c.public_bytes(Encoding.DER) for c in certs)
+    return tuple(out)
 
 
 def _office(tf: TomlFile, quarterly: QuarterlySettings) -> OfficeSettings:

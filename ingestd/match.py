@@ -55,6 +55,7 @@ class MatchResult:
     trusted: bool = False
     matches: list[ReportMatch] = field(default_factory=list)
     evidence: list[Evidence] = field(default_factory=list)
+    signature: dict[str, str | None] | None = None   # the receipts JSON's "signature"
 
     def to_dict(self) -> dict[str, object]:
         return asdict(self)
@@ -332,6 +333,26 @@ def _ocr_only(doc: Document, directives: list[Directive]) -> tuple[int, str] | N
     return confidences[worst] or 0, refs[worst].snippet
 
 
+_SIGNATURE_VI = {"valid": "hợp lệ", "invalid": "không hợp lệ", "untrusted": "không thuộc gốc tin cậy"}
+
+
+def judge_signature(doc: Document, book: Rulebook, ev: list[Evidence]
+                    ) -> dict[str, str | None] | None:
+    """The signature that speaks for the receipt (a valid one first), with the unit its
+    organisation maps to; every signature found is in the evidence."""
+    if not doc.signatures:
+        return None
+    for s in doc.signatures:
+        who = ", ".join(x for x in (s.get("signer"), s.get("organization")) if x)
+        ev.append(Evidence("signature", f"{_SIGNATURE_VI.get(str(s['status']), s['status'])}: "
+                           f"{s.get('detail')}" + (f" — {who}" if who else ""), s.get("location")))
+    best = next((s for s in doc.signatures if s["status"] == "valid"), doc.signatures[0])
+    unit = book.unit_by_signer(best.get("organization"))
+    return {"status": best["status"], "signer": best.get("signer"),
+            "organization": best.get("organization"), "unit": unit.id if unit else None,
+            "signed_at": best.get("signed_at")}
+
+
 def _ignored(doc: Document, book: Rulebook) -> str | None:
     for rule in book.matching.ignore:
         ok = True
@@ -379,9 +400,10 @@ def match(doc: Document, book: Rulebook, cal: WorkCalendar, received: datetime,
     suggested = None if unit else suggest_unit(doc, book)
     if suggested:
         ev.append(Evidence("unit", f"gợi ý: {suggested.id} (tên đơn vị có trong văn bản)"))
+    signature = judge_signature(doc, book, ev)
     result = MatchResult(REVIEW, unit=unit.id if unit else None,
                          suggested_unit=suggested.id if suggested else None,
-                         trusted=trusted, matches=matches, evidence=ev)
+                         trusted=trusted, matches=matches, evidence=ev, signature=signature)
     if unit is None or not trusted:
         result.reason = unit_reason or "người gửi chưa được xác thực"
         return result
@@ -420,6 +442,16 @@ def match(doc: Document, book: Rulebook, cal: WorkCalendar, received: datetime,
         if m not in expected:
             ev.append(Evidence("report", f"{m.report}: đơn vị {unit.id} không phải gửi; không "
                                "tính"))
+    if signature and signature["status"] == "valid" and signature["unit"] not in (None, unit.id):
+        result.reason = (f"văn bản được ký số bằng chứng thư của đơn vị khác ({signature['unit']}: "
+                         f"{signature['organization']}), không phải của {unit.id}")
+        return result
+    needs = [m.report for m in expected if book_reports[m.report].require_signature]
+    if needs and not (signature and signature["status"] == "valid"):
+        state = signature["status"] if signature else "không có"
+        result.reason = (f"báo cáo {', '.join(needs)} phải được ký số; chữ ký: "
+                         f"{_SIGNATURE_VI.get(state, state)}")
+        return result
     result.matches = expected
     result.state = MATCHED
     return result

@@ -33,6 +33,7 @@ def receipt_dict(r: Receipt, matches: list[dict[str, str | None]], tz: ZoneInfo)
         "sha256": r.sha256, "received_at": _iso(from_db(r.received_at), tz),
         "sender": r.sender, "subject": r.subject, "own_number": r.own_number, "unit": r.unit,
         "matches": matches, "state": r.state, "reason": r.reason,
+        "signature": json.loads(r.evidence or "{}").get("signature"),
     }
 
 

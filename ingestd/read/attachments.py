@@ -30,6 +30,7 @@ class Extracted:
     parts: list[TextPart] = field(default_factory=list)
     problems: list[PartProblem] = field(default_factory=list)
     legacy: list[str] = field(default_factory=list)
+    signatures: list[dict[str, str | None]] = field(default_factory=list)
 
 
 def kind_of(name: str, data: bytes) -> str:
@@ -131,6 +132,10 @@ def _pdf(loc: str, data: bytes, limits: ReadLimits, out: Extracted) -> None:
     except (PDFPasswordIncorrect, PDFEncryptionError):
         out.problems.append(PartProblem(loc, "PDF có mật khẩu: không đọc được"))
         return
+    if b"/ByteRange" in data:               # signed: check every signature
+        from ingestd.read.signatures import pdf_signatures
+
+        out.signatures.extend(s.to_dict() for s in pdf_signatures(data, limits.trust_roots, loc))
     pages = text.split("\f")
     found = False
     for i, page in enumerate(pages[:limits.pdf_pages], start=1):

@@ -42,7 +42,7 @@ class Budget:
         if left < limits.attachment_seconds:
             limits = replace(limits, attachment_seconds=left)
         got = extract_fn(name, data, limits)
-        doc.add_extracted(got.parts, got.problems, got.legacy)
+        doc.add_extracted(got.parts, got.problems, got.legacy, got.signatures)
         if not got.problems and not any(p.text.strip() for p in got.parts):
             doc.problems.append(PartProblem(f"attachment:{name}", "tệp không có chữ nào đọc "
                                             "được (trống)", blocking=False))

@@ -50,14 +50,17 @@ class Document:
     problems: list[PartProblem] = field(default_factory=list)
     attachments: list[str] = field(default_factory=list)
     legacy_encodings: list[str] = field(default_factory=list)
+    signatures: list[dict[str, str | None]] = field(default_factory=list)   # see read.signatures
 
     # Derived; filled by ``analyse``.
     refs: list[Ref] = field(default_factory=list)
     periods: list[PeriodRef] = field(default_factory=list)
 
     def add_extracted(self, parts: list[TextPart], problems: list[PartProblem],
-                      legacy: list[str]) -> None:
+                      legacy: list[str], signatures: list[dict[str, str | None]] | None = None
+                      ) -> None:
         """Take in what reading one attachment produced."""
+        self.signatures.extend(signatures or [])
         self.parts.extend(parts)
         self.problems.extend(problems)
         self.legacy_encodings.extend(e for e in legacy if e not in self.legacy_encodings)

@@ -89,7 +89,8 @@ class _Loader:
         seen_organ: dict[str, str] = {}
         for i, raw in enumerate(top.tables("unit")):
             t = Table(tf, ("unit", i), raw, {"id", "name", "aliases", "groups", "emails",
-                                             "domains", "organ_id", "remind_to", "remind_cc"})
+                                             "domains", "organ_id", "remind_to", "remind_cc",
+                                             "signer_names"})
             uid = t.get("id", str, required=True)
             if uid is None:
                 continue
@@ -129,7 +130,8 @@ class _Loader:
                 id=uid, name=name, aliases=tuple(t.str_list("aliases")), groups=tuple(ugroups),
                 emails=tuple(emails), domains=tuple(d.lower() for d in t.str_list("domains")),
                 organ_id=organ, remind_to=tuple(t.str_list("remind_to") or emails),
-                remind_cc=tuple(t.str_list("remind_cc")))
+                remind_cc=tuple(t.str_list("remind_cc")),
+                signer_names=tuple(t.str_list("signer_names")))
         return units, groups
 
     # -- directives ---------------------------------------------------------------------------
@@ -184,7 +186,7 @@ class _Loader:
                report_ids: dict[str, str]) -> Report | None:
         t = Table(tf, ("report", i), raw, {
             "id", "title", "kind", "units", "exclude", "due", "due_working_days", "every",
-            "due_day", "due_month", "start", "keywords"})
+            "due_day", "due_month", "start", "keywords", "require_signature"})
         rid = t.get("id", str, required=True)
         if rid is None:
             return None
@@ -266,6 +268,7 @@ class _Loader:
             id=rid, directive=number, title=t.get("title", str, rid) or rid, kind=kind,
             units=ordered, due=due, due_working_days=dwd, every=every, due_day=due_day,
             due_month=due_month, start=start, keywords=tuple(t.str_list("keywords")),
+            require_signature=t.get("require_signature", bool, False),
             file=tf.display)
 
     # -- policies -----------------------------------------------------------------------------

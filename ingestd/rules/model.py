@@ -22,6 +22,7 @@ class Unit:
     organ_id: str | None = None
     remind_to: tuple[str, ...] = ()
     remind_cc: tuple[str, ...] = ()
+    signer_names: tuple[str, ...] = ()  # O= of the unit's signing certificates, as written
 
 
 @dataclass(frozen=True)
@@ -38,6 +39,7 @@ class Report:
     due_month: str = "last"
     start: date | None = None
     keywords: tuple[str, ...] = ()
+    require_signature: bool = False     # unsigned or invalid: review
     file: str = ""
 
     @property
@@ -176,6 +178,16 @@ class Rulebook:
         for rule in self.matching.senders:
             if rule.domain and rule.domain == domain:
                 return self.units.get(rule.unit)
+        return None
+
+    def unit_by_signer(self, organization: str | None) -> Unit | None:
+        """The unit whose signing certificates carry this O= (case and spacing folded)."""
+        if not organization:
+            return None
+        key = " ".join(organization.split()).casefold()
+        for unit in self.units.values():
+            if any(" ".join(n.split()).casefold() == key for n in unit.signer_names):
+                return unit
         return None
 
     def unit_by_organ(self, organ_id: str) -> Unit | None:

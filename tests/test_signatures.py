@@ -1,0 +1,103 @@
+"""Digitally signed reports (ký số): a valid signature from the right unit, a file changed after
+signing, another unit's certificate, an expired and an untrusted certificate, and an unsigned
+report where a signature is required -- each with the right outcome, shown in the receipts JSON
+and in `explain`."""
+
+from __future__ import annotations
+
+import pytest
+from pki import issue, root, sign_pdf
+
+from ingestd.testing import Mail, auth_results, make_pdf
+
+AUTH = auth_results("mail.laichau.gov.vn", "laichau.gov.vn")
+TEXT = [["UBND HUYỆN THAN UYÊN", "Số: 152/BC-UBND",
+         "Thực hiện Văn bản số 760/UBND-TH ngày 10/5/2019 của UBND tỉnh Lai Châu"]]
+
+
+@pytest.fixture(scope="module")
+def pki():
+    ca, other = root(), root("CA lạ")
+    return {
+        "ca": ca,
+        "than-uyen": issue(ca, "Lò Văn Hùng", "UBND huyện Than Uyên"),
+        "tam-duong": issue(ca, "Nguyễn Thị Lan", "UBND huyện Tam Đường"),
+        "expired": issue(ca, "Lò Văn Hùng", "UBND huyện Than Uyên", expired=True),
+        "stranger": issue(other, "Lò Văn Hùng", "UBND huyện Than Uyên"),
+        "other": other,
+    }
+
+
+def setup(project, pki, require: bool = False):
+    (project.root / "certs").mkdir()
+    (project.root / "certs" / "root.pem").write_bytes(pki["ca"].pem)
+    text = project.config.read_text()
+    project.config.write_text(text + '\n[signatures]\nroots = ["certs/*.pem"]\n')
+    units = (project.rules / "units.toml").read_text()
+    units = units.replace('emails = ["ubndthanuyen@laichau.gov.vn"]',
+                          'emails = ["ubndthanuyen@laichau.gov.vn"]\n'
+                          'signer_names = ["UBND huyện Than Uyên"]')
+    units = units.replace('emails = ["ubndtamduong@laichau.gov.vn"]',
+                          'emails = ["ubndtamduong@laichau.gov.vn"]\n'
+                          'signer_names = ["UBND huyện Tam Đường"]')
+    (project.rules / "units.toml").write_text(units)
+    if require:
+        d = project.rules / "directives" / "760-UBND-TH.toml"
+        d.write_text(d.read_text().replace("[[report]]", "[[report]]\nrequire_signature = true", 1))
+
+
+def send(project, cli, tmp_path, name: str, pdf: bytes) -> dict:
+    mail = Mail("ubndthanuyen@laichau.gov.vn", "Báo cáo", "Kính gửi Văn phòng UBND tỉnh.",
+                auth=[AUTH], message_id=f"{name}@laichau.gov.vn", attachments=[("baocao.pdf", pdf)])
+    (tmp_path / f"{name}.eml").write_bytes(mail.build())
+    code, out, err = cli(project, "import", str(tmp_path / f"{name}.eml"))
+    assert code == 0, err
+    return next(r for r in cli.json(project, "receipts") if r["message_id"] == f"{name}@laichau.gov.vn")
+
+
+def test_each_signature_gets_its_outcome(project, cli, tmp_path, pki):
+    setup(project, pki, require=True)
+    plain = make_pdf(TEXT)
+    good = sign_pdf(plain, pki["than-uyen"], pki["ca"])
+    row = send(project, cli, tmp_path, "valid", good)
+    assert row["state"] == "matched", row["reason"]
+    assert row["signature"] == {"status": "valid", "signer": "Lò Văn Hùng",
+                                "organization": "UBND huyện Than Uyên", "unit": "h-than-uyen",
+                                "signed_at": row["signature"]["signed_at"]}
+    code, out, _ = cli(project, "explain", row["id"])
+    assert "ký số: hợp lệ" in out and "Lò Văn Hùng" in out
+
+    tampered = bytearray(good)
+    at = len(plain) // 2                          # inside the signed range
+    tampered[at] = (tampered[at] + 1) % 256
+    row = send(project, cli, tmp_path, "tampered", bytes(tampered))
+    assert row["state"] == "review" and row["signature"]["status"] == "invalid"
+    assert "phải được ký số" in row["reason"]
+
+    row = send(project, cli, tmp_path, "other-unit", sign_pdf(plain, pki["tam-duong"], pki["ca"]))
+    assert row["state"] == "review" and "chứng thư của đơn vị khác (h-tam-duong" in row["reason"]
+
+    row = send(project, cli, tmp_path, "expired", sign_pdf(plain, pki["expired"], pki["ca"]))
+    assert row["state"] == "review" and row["signature"]["status"] == "invalid"
+
+    row = send(project, cli, tmp_path, "untrusted", sign_pdf(plain, pki["stranger"], pki["other"]))
+    assert row["state"] == "review" and row["signature"]["status"] == "untrusted"
+
+    row = send(project, cli, tmp_path, "unsigned", make_pdf(TEXT + [["bản không ký"]]))
+    assert row["state"] == "review" and row["signature"] is None
+    assert "phải được ký số; chữ ký: không có" in row["reason"]
+
+
+def test_without_require_signature_an_unsigned_report_counts(project, cli, tmp_path, pki):
+    setup(project, pki)
+    row = send(project, cli, tmp_path, "unsigned", make_pdf(TEXT))
+    assert row["state"] == "matched" and row["signature"] is None
+    row = send(project, cli, tmp_path, "untrusted2",
+               sign_pdf(make_pdf(TEXT + [["x"]]), pki["stranger"], pki["other"]))
+    assert row["state"] == "matched" and row["signature"]["status"] == "untrusted"
+
+
+def test_roots_that_match_nothing_are_a_config_error(project, cli):
+    project.config.write_text(project.config.read_text() + '\n[signatures]\nroots = ["certs/*.pem"]\n')
+    code, out, err = cli(project, "check")
+    assert code == 1 and "không khớp tệp nào" in err
