@@ -76,3 +76,21 @@ def sign_pdf(pdf: bytes, who: Identity, ca: Identity) -> bytes:
     out = signers.sign_pdf(IncrementalPdfFileWriter(io.BytesIO(pdf)),
                            signers.PdfSignatureMetadata(field_name="ChuKySo"), signer=signer)
     return out.getvalue()
+
+
+def sign_xml(xml: bytes, who: Identity, sha1: bool = False) -> bytes:
+    """An enveloped XML signature (XMLDSig) over the whole package, as gateway clients make."""
+    from lxml import etree
+    from signxml import DigestAlgorithm, SignatureMethod, XMLSigner
+
+    class AxisSigner(XMLSigner):          # the axis still signs with SHA-1: allow it here
+        def check_deprecated_methods(self) -> None:
+            if not sha1:
+                super().check_deprecated_methods()
+
+    signer = AxisSigner(signature_algorithm=SignatureMethod.RSA_SHA1 if sha1 else SignatureMethod.RSA_SHA256,
+                        digest_algorithm=DigestAlgorithm.SHA1 if sha1 else DigestAlgorithm.SHA256)
+    key = who.key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+                                serialization.NoEncryption())
+    signed = signer.sign(etree.fromstring(xml), key=key, cert=who.pem.decode())
+    return etree.tostring(signed, xml_declaration=True, encoding="UTF-8")

@@ -101,3 +101,48 @@ def test_roots_that_match_nothing_are_a_config_error(project, cli):
     project.config.write_text(project.config.read_text() + '\n[signatures]\nroots = ["certs/*.pem"]\n')
     code, out, err = cli(project, "check")
     assert code == 1 and "không khớp tệp nào" in err
+
+
+def test_edxml_xml_signatures(project, cli, tmp_path, pki):
+    """Through the gateway source: a signed package, one changed after signing, one signed by a
+    certificate from outside the pinned roots."""
+    import os
+    import time
+
+    from pki import sign_xml
+
+    from ingestd.testing import make_edxml
+
+    setup(project, pki)
+    inbox = project.root / "gw"
+    inbox.mkdir()
+    project.config.write_text(project.config.read_text() +
+                              '\n[[gateway]]\nname = "truc"\nkind = "edxml-dir"\npath = "gw"\n'
+                              'settle_seconds = 0\n')
+
+    def package(n: int) -> bytes:
+        return make_edxml("000.31.31.H30", "UBND huyện Than Uyên", str(n), "BC-UBND",
+                          "Báo cáo hoàn thiện thể chế", "Thực hiện Văn bản số 760/UBND-TH",
+                          [("760/UBND-TH", "2019/05/10")], ["2019/05/17 08:00:00", "2019/05/17 08:01:00"],
+                          to_organ=("000.00.00.H30", "UBND tỉnh"))
+
+    from ingestd.rules import load_rules
+
+    organ = load_rules(project.rules).units["h-than-uyen"].organ_id
+    valid = sign_xml(package(1).replace(b"000.31.31.H30", organ.encode()), pki["than-uyen"])
+    tampered = sign_xml(package(2).replace(b"000.31.31.H30", organ.encode()), pki["than-uyen"]) \
+        .replace("hoàn thiện".encode(), "HOÀN THIỆN".encode())
+    stranger = sign_xml(package(3).replace(b"000.31.31.H30", organ.encode()), pki["stranger"], sha1=True)
+    for name, data in (("a.edxml", valid), ("b.edxml", tampered), ("c.edxml", stranger)):
+        (inbox / name).write_bytes(data)
+        old = time.time() - 60
+        os.utime(inbox / name, (old, old))
+    code, out, err = cli(project, "fetch")
+    assert code == 0, err
+    rows = {r["own_number"]: r for r in cli.json(project, "receipts")}
+    assert rows["01/BC-UBND"]["signature"]["status"] == "valid"
+    assert rows["01/BC-UBND"]["signature"]["unit"] == "h-than-uyen"
+    assert rows["02/BC-UBND"]["signature"]["status"] == "invalid"
+    assert rows["03/BC-UBND"]["signature"]["status"] == "untrusted"
+    code, out, _ = cli(project, "explain", rows["03/BC-UBND"]["id"])
+    assert "SHA-1" in out
