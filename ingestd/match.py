@@ -23,6 +23,7 @@ from ingestd.read.ocr import ocr_confidence
 from ingestd.read.refs import Ref, parse_number
 from ingestd.read.vntext import fold
 from ingestd.rules.model import Directive, Report, Rulebook, Unit
+from ingestd.vocabulary import SIGNATURE_VI as _SIGNATURE_VI
 
 MATCHED, REVIEW, IGNORED, FAILED = "matched", "review", "ignored", "failed"
 _PERIOD_KIND = {"month": re.compile(r"^\d{4}-\d{2}$"), "quarter": re.compile(r"-Q\d$"),
@@ -56,6 +57,7 @@ class MatchResult:
     matches: list[ReportMatch] = field(default_factory=list)
     evidence: list[Evidence] = field(default_factory=list)
     signature: dict[str, str | None] | None = None   # the receipts JSON's "signature"
+    revokes: str | None = None      # the DocumentId an edXML revocation withdraws from the count
 
     def to_dict(self) -> dict[str, object]:
         return asdict(self)
@@ -333,9 +335,6 @@ def _ocr_only(doc: Document, directives: list[Directive]) -> tuple[int, str] | N
     return confidences[worst] or 0, refs[worst].snippet
 
 
-_SIGNATURE_VI = {"valid": "hợp lệ", "invalid": "không hợp lệ", "untrusted": "không thuộc gốc tin cậy"}
-
-
 def judge_signature(doc: Document, book: Rulebook, ev: list[Evidence]
                     ) -> dict[str, str | None] | None:
     """The signature that speaks for the receipt (a valid one first), with the unit its
@@ -379,10 +378,25 @@ def match(doc: Document, book: Rulebook, cal: WorkCalendar, received: datetime,
     blocking = [p for p in doc.problems if p.blocking]
     for p in doc.problems:
         ev.append(Evidence("read", p.reason, p.location))
-    if doc.kind == "edxml" and not doc.parts and blocking:
+    if doc.kind == "edxml" and not doc.parts and blocking and not doc.edxml_status:
         return MatchResult(FAILED, blocking[0].reason, evidence=ev)
+    if doc.edxml_status:
+        reason = (f"gói trạng thái xử lý văn bản (mã {doc.edxml_status}"
+                  + (f": {doc.edxml_status_text}" if doc.edxml_status_text else "")
+                  + "): được ghi nhận, không phải báo cáo")
+        return MatchResult(IGNORED, reason, evidence=[*ev, Evidence("ignore", reason)])
 
     unit, trusted, unit_reason = find_unit(doc, book, authserv_id, ev, via_gateway)
+    if doc.edxml_due:
+        ev.append(Evidence("period", f"gói edXML ghi hạn xử lý (DueDate) {doc.edxml_due}"))
+    if doc.edxml_business in (2, 3) and doc.edxml_refers:
+        what = "cập nhật" if doc.edxml_business == 2 else "thay thế"
+        ev.append(Evidence("report", f"{what} văn bản {doc.edxml_refers}: tính như bản bổ sung"))
+    if doc.edxml_business == 1 and doc.edxml_refers and unit is not None and trusted:
+        reason = (f"gói thu hồi văn bản {doc.edxml_refers}: văn bản đó không còn được tính "
+                  "cho đơn vị")
+        return MatchResult(IGNORED, reason, unit=unit.id, trusted=True, revokes=doc.edxml_refers,
+                           evidence=[*ev, Evidence("ignore", reason)])
     directives = find_directives(doc, book, received, ev)
     early = [d for d in directives if cal.local(received).date() < d.date]
     matches: list[ReportMatch] = []

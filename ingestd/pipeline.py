@@ -111,6 +111,11 @@ def _record(svc: Services, results: list[Outcome | Fault], sources: dict[int, st
     faults = [f for f in results if isinstance(f, Fault)]
     svc.store.save_results(outcomes)
     for o in outcomes:
+        revoked = o.evidence.get("revokes") if isinstance(o.evidence, dict) else None
+        if revoked and o.unit:
+            for target in svc.store.withdraw(str(revoked), o.unit, o.receipt_id):
+                log.info("withdrawn by a revocation", receipt=rid(target), by=rid(o.receipt_id))
+    for o in outcomes:
         summary.processed += 1
         summary.by_state[o.state] = summary.by_state.get(o.state, 0) + 1
         log.info("matched" if o.state == "matched" else "to " + o.state,

@@ -8,5 +8,6 @@ STATE_VI = {"new": "chờ đọc", "matched": "đã khớp", "review": "chờ xe
 ACTION_VI = {"assign": "gán", "exempt": "miễn", "ignore": "bỏ qua"}
 STEP_VI = {"read": "đọc", "unit": "đơn vị", "trust": "xác thực", "directive": "văn bản",
            "report": "báo cáo", "period": "kỳ", "ignore": "bỏ qua", "signature": "ký số"}
+SIGNATURE_VI = {"valid": "hợp lệ", "invalid": "không hợp lệ", "untrusted": "không thuộc gốc tin cậy"}
 EVENT_VI = {"rules_reload_failed": "tải lại quy tắc không được (vẫn dùng bộ quy tắc trước)",
             "job_failed": "việc định kỳ bị lỗi"}

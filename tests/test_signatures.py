@@ -66,6 +66,14 @@ def test_each_signature_gets_its_outcome(project, cli, tmp_path, pki):
                                 "signed_at": row["signature"]["signed_at"]}
     code, out, _ = cli(project, "explain", row["id"])
     assert "ký số: hợp lệ" in out and "Lò Văn Hùng" in out
+    import datetime as dt
+
+    from zoneinfo import ZoneInfo
+
+    local_today = dt.datetime.now(ZoneInfo("Asia/Ho_Chi_Minh")).date()
+    tomorrow = (local_today + dt.timedelta(days=1)).isoformat()
+    code, out, _ = cli(project, "digest", "--preview", "--at", f"{tomorrow}T09:00:00+07:00")
+    assert "[ký số: hợp lệ]" in out                       # the digest shows it too
 
     tampered = bytearray(good)
     at = len(plain) // 2                          # inside the signed range

@@ -4,6 +4,7 @@ queue, source health, failed reloads and the reminders sent."""
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
@@ -16,6 +17,7 @@ from ingestd.statusview import compute
 from ingestd.store.db import from_db
 from ingestd.store.outbox_repo import SENT, OutboxRepo
 from ingestd.store.repo import rid
+from ingestd.vocabulary import SIGNATURE_VI
 
 OPEN_WINDOW_DAYS = 90
 
@@ -48,9 +50,11 @@ def digest_data(svc: Services, at: datetime) -> dict[str, Any]:
         when = from_db(r.received_at)
         if when >= start_t or when > at:
             continue
+        signature = json.loads(r.evidence or "{}").get("signature")
         received.append({"id": rid(r.id or 0), "time": when.astimezone(tz).strftime("%H:%M"),
                          "who": names.get(r.unit or "", r.sender or ""),
-                         "subject": r.subject or "", "state": r.state, "reason": r.reason})
+                         "subject": r.subject or "", "state": r.state, "reason": r.reason,
+                         "signature": SIGNATURE_VI.get(signature["status"]) if signature else None})
 
     statuses = compute(svc, at, since=at - timedelta(days=OPEN_WINDOW_DAYS))
     open_reports, upcoming = [], []

@@ -51,6 +51,13 @@ class Document:
     attachments: list[str] = field(default_factory=list)
     legacy_encodings: list[str] = field(default_factory=list)
     signatures: list[dict[str, str | None]] = field(default_factory=list)   # see read.signatures
+    # edXML business fields: a status package (StatusCode), what the package does to an earlier
+    # one (BussinessDocType 0 new, 1 revoke, 2 update, 3 replace, with its DocumentId)
+    edxml_status: str | None = None
+    edxml_status_text: str | None = None
+    edxml_business: int | None = None
+    edxml_refers: str | None = None
+    edxml_due: str | None = None
 
     # Derived; filled by ``analyse``.
     refs: list[Ref] = field(default_factory=list)

@@ -135,6 +135,14 @@ def read_edxml(raw: bytes, limits: ReadLimits, extract_fn: Any = extract) -> Doc
         parsed = parse_number(f"{number}/{notation}")
         doc.own_code = str(parsed) if parsed else f"{number}/{notation}"
     doc.subject = (_text(header, "Subject") or "").replace("\n", " ")
+    doc.edxml_status = _text(header, "StatusCode")
+    doc.edxml_status_text = _text(header, "Description")
+    doc.edxml_due = _text(header, "DueDate")
+    business = _first(root, "Bussiness") or _first(root, "Business")
+    kind = _text(business, "BussinessDocType") or _text(business, "BusinessDocType")
+    if kind and kind.strip().isdigit():
+        doc.edxml_business = int(kind)
+        doc.edxml_refers = _text(business, "DocumentId")
     doc.message_id = _text(header, "DocumentId")
     promulgation = _text(_first(header, "PromulgationInfo"), "PromulgationDate")
     doc.date_header = promulgation

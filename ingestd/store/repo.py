@@ -274,6 +274,19 @@ class Store:
                 s.add(row)
             s.commit()
 
+    def withdraw(self, document_id: str, unit: str, by: int) -> list[int]:
+        """A unit revoked one of its documents (edXML BussinessDocType 1): its receipts with
+        that DocumentId stop counting (state ignored, with the reason). Idempotent."""
+        with self.session() as s:
+            rows = list(s.exec(select(Receipt).where(
+                Receipt.message_id == document_id, Receipt.unit == unit,
+                Receipt.state == "matched", Receipt.id != by)))
+            for row in rows:
+                row.state, row.reason = "ignored", f"đã bị đơn vị thu hồi (gói thu hồi {rid(by)})"
+                s.add(row)
+            s.commit()
+            return [r.id for r in rows if r.id is not None]
+
     def record_faults(self, faults: list[Fault]) -> list[int]:
         """Count an attempt for each, and lease the receipt to ``retry`` until its next try
         (so claim_pending leaves it alone meanwhile). A receipt whose reading crashed the

@@ -39,6 +39,7 @@ from ingestd.statusview import STATUS_VI, as_json, compute, due_vi
 from ingestd.store.accounts import LoggedIn, TooManyAttempts
 from ingestd.store.db import from_db
 from ingestd.store.repo import RegisterFilter, parse_rid, rid
+from ingestd.vocabulary import SIGNATURE_VI
 from ingestd.web.security import (
     LOGIN_CSRF_COOKIE,
     SESSION_COOKIE,
@@ -360,6 +361,7 @@ def receipt_page(request: Request, who: LoggedIn, form: dict[str, Any],
                    decisions=decisions, ACTION_VI=ACTION_VI, suggested=suggested,
                    suggested_report=matches[0]["report"] if matches else None,
                    suggested_period=matches[0]["period"] if matches else None,
+                   signature=ev.get("signature"), SIGNATURE_VI=SIGNATURE_VI,
                    units=sorted(book.units.values(), key=lambda u: u.name),
                    reports=[(d, rep) for d in book.directives for rep in d.reports],
                    message=message, error=error,
