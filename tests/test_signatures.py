@@ -67,7 +67,6 @@ def test_each_signature_gets_its_outcome(project, cli, tmp_path, pki):
     code, out, _ = cli(project, "explain", row["id"])
     assert "ký số: hợp lệ" in out and "Lò Văn Hùng" in out
     import datetime as dt
-
     from zoneinfo import ZoneInfo
 
     local_today = dt.datetime.now(ZoneInfo("Asia/Ho_Chi_Minh")).date()
