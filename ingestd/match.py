@@ -387,8 +387,11 @@ def match(doc: Document, book: Rulebook, cal: WorkCalendar, received: datetime,
         return MatchResult(IGNORED, reason, evidence=[*ev, Evidence("ignore", reason)])
 
     unit, trusted, unit_reason = find_unit(doc, book, authserv_id, ev, via_gateway)
-    if doc.edxml_due:
-        ev.append(Evidence("period", f"gói edXML ghi hạn xử lý (DueDate) {doc.edxml_due}"))
+    if doc.edxml_due or doc.edxml_steering:
+        ev.append(Evidence("period", "gói edXML ghi" + (f" hạn xử lý (DueDate) {doc.edxml_due}"
+                                                         if doc.edxml_due else "")
+                           + (f" loại chỉ đạo (SteeringType) {doc.edxml_steering}"
+                              if doc.edxml_steering else "")))
     if doc.edxml_business in (2, 3) and doc.edxml_refers:
         what = "cập nhật" if doc.edxml_business == 2 else "thay thế"
         ev.append(Evidence("report", f"{what} văn bản {doc.edxml_refers}: tính như bản bổ sung"))

@@ -58,6 +58,7 @@ class Document:
     edxml_business: int | None = None
     edxml_refers: str | None = None
     edxml_due: str | None = None
+    edxml_steering: str | None = None       # SteeringType: 0 normal, 1 directing (chỉ đạo) ...
 
     # Derived; filled by ``analyse``.
     refs: list[Ref] = field(default_factory=list)

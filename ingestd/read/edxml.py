@@ -138,6 +138,7 @@ def read_edxml(raw: bytes, limits: ReadLimits, extract_fn: Any = extract) -> Doc
     doc.edxml_status = _text(header, "StatusCode")
     doc.edxml_status_text = _text(header, "Description")
     doc.edxml_due = _text(header, "DueDate")
+    doc.edxml_steering = _text(header, "SteeringType")
     business = _first(root, "Bussiness") or _first(root, "Business")
     kind = _text(business, "BussinessDocType") or _text(business, "BusinessDocType")
     if kind and kind.strip().isdigit():
