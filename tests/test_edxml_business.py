@@ -60,12 +60,17 @@ def test_status_revocation_and_replacement(project, cli):
                           to_organ=("000.00.00.H30", "UBND tỉnh"))
 
     drop(inbox, "status.edxml", STATUS.format(organ=organ).encode())
-    drop(inbox, "first.edxml", report(1, "2019/05/17 08:01:00"))
+    drop(inbox, "first.edxml", report(1, "2019/05/17 08:01:00").replace(
+        b"</edXML:MessageHeader>",
+        b"<edXML:DueDate>2019/05/20</edXML:DueDate><edXML:SteeringType>1</edXML:SteeringType>"
+        b"</edXML:MessageHeader>"))
     cli(project, "fetch")
     rows = {r["own_number"] or "status": r for r in cli.json(project, "receipts")}
     assert rows["status"]["state"] == "ignored" and "gói trạng thái" in rows["status"]["reason"]
     assert "Đã đến" in rows["status"]["reason"]
     assert rows["01/BC-UBND"]["state"] == "matched"
+    out = cli(project, "explain", rows["01/BC-UBND"]["id"])[1]
+    assert "hạn xử lý (DueDate) 2019/05/20" in out and "(SteeringType) 1" in out
 
     # a replacement the next day: an amendment, the first still decides
     drop(inbox, "replace.edxml", business(report(2, "2019/05/18 09:00:00"), 3,
