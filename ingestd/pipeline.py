@@ -35,6 +35,7 @@ from ingestd.store.repo import Fault, Outcome, owner_id, rid
 
 log = structlog.get_logger("ingestd.pipeline")
 RECYCLE_BATCHES = 4             # fresh reader processes every 4 batches (flat memory)
+READER_DIED = "the reader process died"
 
 
 def ingest(svc: Services, source: str, items: Iterable[Incoming | Broken],
@@ -153,7 +154,7 @@ def _collect(rows: list[Receipt], work: list[Future[Outcome | Fault] | Outcome |
             done.append(item.result())
         except BrokenProcessPool:
             assert row.id is not None
-            done.append(Fault(row.id, "reader", "the reader process died"))
+            done.append(Fault(row.id, "reader", READER_DIED))
     return done
 
 
@@ -197,8 +198,7 @@ def process_pending(svc: Services, stop: threading.Event | None = None,
             rows, work = inflight.popleft()
             done = _collect(rows, work, stopping)
             _record(svc, done, {r.id: r.source for r in rows if r.id is not None}, summary)
-            broken = any(isinstance(d, Fault) and d.message == "the reader process died"
-                         for d in done)
+            broken = any(isinstance(d, Fault) and d.message == READER_DIED for d in done)
             if pool is not None and not inflight and (batches >= RECYCLE_BATCHES or broken):
                 pool.shutdown()                # fresh workers: memory stays flat over a backlog
                 pool, batches = None, 0
