@@ -15,6 +15,7 @@ from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from ingestd.errors import ConfigError, Problem
+from ingestd.read.limits import ReadLimits
 from ingestd.tomlfile import Table, TomlFile
 
 SECURITY = ["tls", "starttls", "none"]
@@ -153,27 +154,6 @@ class WebSettings:
 
 
 @dataclass(frozen=True)
-class ReadLimits:
-    """Bounds on reading one message; a part over a bound is recorded with a reason."""
-
-    pdf_pages: int = 1
-    max_message_bytes: int = 50 * 1024 * 1024
-    max_attachment_bytes: int = 30 * 1024 * 1024
-    max_decompressed_bytes: int = 100 * 1024 * 1024
-    max_archive_entries: int = 200
-    max_nesting: int = 8
-    max_mime_parts: int = 500
-    attachment_seconds: float = 20.0
-    message_seconds: float = 60.0      # all attachments of one message together
-    max_attachments: int = 50          # per message (ZIP entries count within their archive)
-    worker_memory_mb: int = 768
-    max_text_chars: int = 200_000
-    ocr: bool = True                   # scans and photos: first page by Tesseract (Vietnamese)
-    ocr_dpi: int = 200
-    trust_roots: tuple[bytes, ...] = ()   # DER certificates from [signatures] roots
-
-
-@dataclass(frozen=True)
 class Settings:
     config_path: Path
     timezone: ZoneInfo
@@ -199,6 +179,11 @@ class Settings:
     @property
     def base_dir(self) -> Path:
         return self.config_path.parent
+
+
+def folder_key(account: ImapAccount, folder: str) -> str:
+    """The source key of an IMAP folder (health, state, the register's ``source``)."""
+    return f"imap:{account.name}/{folder}"
 
 
 def default_config_path() -> Path:

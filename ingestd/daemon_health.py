@@ -5,8 +5,8 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
+from ingestd.config import folder_key
 from ingestd.services import Services
-from ingestd.sources.imap import folder_key
 from ingestd.store.db import from_db
 
 

@@ -20,10 +20,10 @@ from pathlib import Path
 import structlog
 
 from ingestd.calendar import WorkCalendar
-from ingestd.config import ReadLimits
 from ingestd.match import match
 from ingestd.read import read_message
 from ingestd.read.document import Document
+from ingestd.read.limits import ReadLimits
 from ingestd.read.sandbox import die_with_parent
 from ingestd.rules.model import Rulebook
 from ingestd.services import Services

@@ -37,7 +37,7 @@ def report(args: argparse.Namespace, settings: Settings) -> int:
         files = render(svc, c, at)
         sent = None
         if args.send:
-            from ingestd.reports.quarterly import quarterly_job
+            from ingestd.notify.quarterly_job import quarterly_job
 
             if not svc.settings.quarterly.to:
                 raise UsageError("chưa cấu hình [quarterly_report] to: không biết gửi cho ai")

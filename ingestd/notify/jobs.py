@@ -173,6 +173,6 @@ def run_digest(svc: Services, at: datetime, force: bool = False,
 def run_quarterly(svc: Services, at: datetime, transport: Transport | None = None) -> str | None:
     """Generate and mail the compliance report for the quarter that ended, once, on the
     configured working day of the following month. Returns the quarter label when queued."""
-    from ingestd.reports.quarterly import quarterly_job
+    from ingestd.notify.quarterly_job import quarterly_job
 
     return quarterly_job(svc, at, transport)

@@ -4,11 +4,11 @@ from __future__ import annotations
 
 from functools import lru_cache
 
-from ingestd.config import ReadLimits
 from ingestd.errors import ParseError
 from ingestd.read.attachments import Extracted, extract
 from ingestd.read.document import Document, PartProblem
 from ingestd.read.edxml import looks_like_edxml, read_edxml
+from ingestd.read.limits import ReadLimits
 from ingestd.read.mime import read_email
 from ingestd.read.sandbox import SandboxCrash, SandboxTimeout, run_limited
 

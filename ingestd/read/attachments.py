@@ -16,10 +16,10 @@ from dataclasses import dataclass, field
 from pathlib import PurePosixPath
 from typing import Any
 
-from ingestd.config import ReadLimits
 from ingestd.read import ocr
 from ingestd.read.document import PartProblem, TextPart
 from ingestd.read.legacy import to_unicode
+from ingestd.read.limits import ReadLimits
 from ingestd.read.vntext import clean
 
 W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"

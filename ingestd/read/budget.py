@@ -8,9 +8,9 @@ import time
 from collections.abc import Callable
 from dataclasses import replace
 
-from ingestd.config import ReadLimits
 from ingestd.read.attachments import Extracted
 from ingestd.read.document import Document, PartProblem
+from ingestd.read.limits import ReadLimits
 
 ExtractFn = Callable[[str, bytes, ReadLimits], Extracted]
 

@@ -18,11 +18,11 @@ from zoneinfo import ZoneInfo
 import defusedxml.ElementTree as SafeET
 from defusedxml import DefusedXmlException
 
-from ingestd.config import ReadLimits
 from ingestd.errors import ParseError
 from ingestd.read.attachments import extract
 from ingestd.read.budget import Budget
 from ingestd.read.document import Document, PartProblem, ResponseFor, TextPart
+from ingestd.read.limits import ReadLimits
 from ingestd.read.refs import parse_number
 from ingestd.read.vntext import clean
 

@@ -21,12 +21,12 @@ from html.parser import HTMLParser
 
 import mailparser
 
-from ingestd.config import ReadLimits
 from ingestd.read.attachments import Extracted, decode_text
 from ingestd.read.budget import Budget
 from ingestd.read.document import Document, PartProblem, TextPart
 from ingestd.read.headers import header_block, read_headers
 from ingestd.read.legacy import to_unicode
+from ingestd.read.limits import ReadLimits
 from ingestd.read.vntext import clean
 
 ExtractFn = Callable[[str, bytes, ReadLimits], Extracted]

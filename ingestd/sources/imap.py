@@ -25,7 +25,7 @@ import structlog
 from imapclient import IMAPClient, SocketTimeout
 from imapclient.exceptions import IMAPClientError
 
-from ingestd.config import ImapAccount
+from ingestd.config import ImapAccount, folder_key
 from ingestd.errors import TransientSourceError
 from ingestd.sources.local import PollResult
 from ingestd.store.repo import Store, rid
@@ -33,10 +33,6 @@ from ingestd.store.repo import Store, rid
 log = structlog.get_logger("ingestd.imap")
 IDLE_REISSUE_SECONDS = 20 * 60          # RFC 2177: servers may drop IDLE after 30 min
 NETWORK_ERRORS = (OSError, socket.timeout, ssl.SSLError, IMAPClientError, EOFError)
-
-
-def folder_key(account: ImapAccount, folder: str) -> str:
-    return f"imap:{account.name}/{folder}"
 
 
 def connect(account: ImapAccount) -> IMAPClient:
