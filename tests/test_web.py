@@ -299,3 +299,28 @@ def load_settings_services(project):
 
 def test_healthz(console):
     assert client(console).get("/healthz").text == "ok"
+
+
+def test_the_console_on_postgresql(tmp_path, postgres, sample_dir):
+    """The console reads and writes the daemon's PostgreSQL as it does SQLite."""
+    from conftest import Project
+
+    project = Project(tmp_path, database_url=postgres.new_database())
+    project.load_sample(_cli, sample_dir)
+    svc = project.services()
+    Accounts(svc.store).add("vanthu", "clerk", PASSWORD)
+    svc.close()
+    c = client(project, "vanthu")
+    assert "<strong>11/36</strong>" in c.get("/").text
+    rid = review_id(c, "gmail.com")
+    page = c.get(f"/receipts/{rid}").text
+    r = c.post("/exempt", data={"unit": "bdbp", "report": "760-ha-tang", "reason": "không thuộc diện",
+                                "csrf_token": csrf_of(page), "back": f"/receipts/{rid}"},
+               follow_redirects=True)
+    assert "Đã miễn cho đơn vị" in r.text
+    r760 = next(x for x in c.get("/api/status").json()["reports"] if x["report"] == "760-ha-tang")
+    assert r760["exempt"] == 1
+    r = c.post(f"/receipts/{rid}/assign", data={"unit": "so-ldtbxh", "report": "760-ha-tang",
+                                                "csrf_token": csrf_of(page)}, follow_redirects=True)
+    assert "Đã gán cho so-ldtbxh" in r.text
+    assert "<strong>12/36</strong>" in c.get("/").text
