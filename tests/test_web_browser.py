@@ -109,7 +109,7 @@ def test_a_clerk_assigns_the_gmail_report_and_the_board_changes(server, browser)
     assert "hộp thư cá nhân Gmail" in item.inner_text()
     item.locator("a").click()
     page.wait_for_url("**/receipts/r-*")
-    assert page.locator("select[name=unit]").input_value() == "so-ldtbxh"     # suggested
+    assert page.locator("form[action$='/assign'] select[name=unit]").input_value() == "so-ldtbxh"
     page.fill("form[action$='/assign'] input[name=reason]", "đã gọi điện xác nhận với Sở")
     page.click("form[action$='/assign'] button[type=submit]")
     page.wait_for_load_state()
