@@ -32,6 +32,16 @@ class WorkCalendar:
         self._national = holidays.Vietnam()
         self.is_working_day = lru_cache(maxsize=8192)(self._is_working_day)
 
+    def __getstate__(self) -> dict[str, object]:
+        """Picklable (reader processes started by forkserver get a copy): the cache is not."""
+        state = dict(self.__dict__)
+        state.pop("is_working_day", None)
+        return state
+
+    def __setstate__(self, state: dict[str, object]) -> None:
+        self.__dict__.update(state)
+        self.is_working_day = lru_cache(maxsize=8192)(self._is_working_day)
+
     def _is_working_day(self, d: date) -> bool:
         if d in self.rules.working_days:
             return True

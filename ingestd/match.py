@@ -24,8 +24,10 @@ from ingestd.read.refs import Ref, parse_number
 from ingestd.read.vntext import fold
 from ingestd.rules.model import Directive, Report, Rulebook, Unit
 from ingestd.vocabulary import SIGNATURE_VI as _SIGNATURE_VI
+from ingestd.vocabulary import ReceiptState
 
-MATCHED, REVIEW, IGNORED, FAILED = "matched", "review", "ignored", "failed"
+MATCHED, REVIEW, IGNORED, FAILED = (ReceiptState.MATCHED, ReceiptState.REVIEW,
+                                    ReceiptState.IGNORED, ReceiptState.FAILED)
 _PERIOD_KIND = {"month": re.compile(r"^\d{4}-\d{2}$"), "quarter": re.compile(r"-Q\d$"),
                 "half-year": re.compile(r"-H\d$"), "year": re.compile(r"^\d{4}$")}
 _PRIMARY = ("subject", "attachment-name:", "edxml:Content")      # where a document names itself

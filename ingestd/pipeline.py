@@ -32,6 +32,7 @@ from ingestd.sources.intake import IngestSummary, store_incoming
 from ingestd.store.db import from_db
 from ingestd.store.models import Receipt
 from ingestd.store.repo import Fault, Outcome, owner_id, rid
+from ingestd.vocabulary import ReceiptState
 
 log = structlog.get_logger("ingestd.pipeline")
 RECYCLE_BATCHES = 4             # fresh reader processes every 4 batches (flat memory)
@@ -85,7 +86,7 @@ def _outcome(ctx: _Context, receipt_id: int, doc: Document, received: datetime, 
     return Outcome(receipt_id, doc if keep_doc else None, result.state, result.reason,
                    result.unit, result.to_dict(),
                    [(m.report, m.period, m.confidence) for m in result.matches]
-                   if result.state == "matched" else [])
+                   if result.state == ReceiptState.MATCHED else [])
 
 
 Job = tuple[int, str, datetime, str]     # receipt id, blob path, received at, source
@@ -119,7 +120,7 @@ def _record(svc: Services, results: list[Outcome | Fault], sources: dict[int, st
     for o in outcomes:
         summary.processed += 1
         summary.by_state[o.state] = summary.by_state.get(o.state, 0) + 1
-        log.info("matched" if o.state == "matched" else "to " + o.state,
+        log.info("matched" if o.state == ReceiptState.MATCHED else f"to {o.state}",
                  receipt=rid(o.receipt_id), source=sources.get(o.receipt_id), unit=o.unit,
                  reports=[m[0] for m in o.matches], reason=o.reason)
     if faults:
@@ -159,6 +160,9 @@ def _collect(rows: list[Receipt], work: list[Future[Outcome | Fault] | Outcome |
 
 
 def _new_pool(svc: Services, ctx: _Context) -> ProcessPoolExecutor:
+    # fork: workers inherit the imported parsers and die with this process (PR_SET_PDEATHSIG).
+    # forkserver would avoid forking a threaded daemon, but its server outlives a kill -9 of
+    # the parent with every worker under it (tried; see issue 16); the context pickles for it.
     return ProcessPoolExecutor(svc.settings.workers, mp_context=mp.get_context("fork"),
                                initializer=_init_worker, initargs=(ctx,))
 

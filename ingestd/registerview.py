@@ -14,12 +14,11 @@ from ingestd.services import Services
 from ingestd.store.db import from_db
 from ingestd.store.models import Assignment, Receipt
 from ingestd.store.repo import rid
-from ingestd.vocabulary import ACTION_VI, STATE_VI, STEP_VI
+from ingestd.vocabulary import ACTION_VI, REVIEW_STATES, STATE_VI, STEP_VI
 
 __all__ = ["ACTION_VI", "REVIEW_STATES", "STATE_VI", "decision_line", "explain_lines",
            "receipt_dicts"]
 
-REVIEW_STATES = ("review", "failed")
 
 
 

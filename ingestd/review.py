@@ -13,6 +13,7 @@ from ingestd.services import Services
 from ingestd.store.db import utcnow
 from ingestd.store.models import Assignment
 from ingestd.store.repo import rid
+from ingestd.vocabulary import ReceiptState
 
 
 def _check(svc: Services, unit: str | None, report: str | None, period: str | None) -> None:
@@ -69,7 +70,7 @@ def assign(svc: Services, receipt_id: int, unit: str, actor: str, report: str | 
         a = Assignment(receipt_id=receipt_id, unit=unit, report=report_id, period=per,
                        exempt=False, kind="assign", reason=reason, actor=_actor(actor),
                        created_at=now)
-        svc.store.add_assignment(a, mark_receipt="matched")
+        svc.store.add_assignment(a, mark_receipt=ReceiptState.MATCHED)
         made.append(a)
     return made
 
@@ -97,7 +98,7 @@ def ignore(svc: Services, receipt_id: int, reason: str, actor: str) -> Assignmen
         raise DecisionError(f"{rid(receipt_id)} đã có quyết định; hãy hoàn tác trước")
     a = Assignment(receipt_id=receipt_id, unit=r.unit or "", report="", exempt=False,
                    kind="ignore", reason=reason.strip(), actor=_actor(actor), created_at=utcnow())
-    svc.store.add_assignment(a, mark_receipt="ignored")
+    svc.store.add_assignment(a, mark_receipt=ReceiptState.IGNORED)
     return a
 
 

@@ -286,3 +286,21 @@ def test_bad_arguments_get_a_clear_answer(project, cli, args, code, says):
     assert got == code and says in err and "Traceback" not in err
     if args[0] == "receipts":
         assert "--at" not in err
+
+
+def test_a_reader_forked_from_a_large_process_keeps_its_allowance():
+    """The memory limit is on what a reader adds, not on what it inherits: a reader forked from
+    a process that maps a lot (here 900 MB) can still read a scan by OCR (it used to fail
+    with "cần nhiều bộ nhớ hơn giới hạn", a fault misread as a decompression bomb)."""
+    from ingestd.read.ocr import available
+    from ingestd.testing import make_scan
+
+    if not available():
+        pytest.fail("tesseract-ocr-vie is missing (./scripts/test installs it)")
+    ballast = bytearray(900 * 1024 * 1024)
+    try:
+        raw = report(1, ("scan.pdf", make_scan(["Số: 152/BC-UBND", CITE])))
+        doc = read_message(raw, ReadLimits(), extract_fn=sandboxed_extract)
+    finally:
+        del ballast
+    assert any("#ocr" in p.location for p in doc.parts), [p.reason for p in doc.problems]

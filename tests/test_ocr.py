@@ -33,7 +33,8 @@ def test_a_scanned_pdf_is_read_by_ocr():
     doc = read_message(scanned_mail("scan0001.pdf", make_scan(REPORT)), ReadLimits(),
                        extract_fn=sandboxed_extract)
     ocr_parts = [p for p in doc.parts if "#ocr" in p.location]
-    assert ocr_parts and int(ocr_parts[0].location.rsplit("#ocr", 1)[1]) >= 60
+    assert ocr_parts, [p.reason for p in doc.problems]
+    assert int(ocr_parts[0].location.rsplit("#ocr", 1)[1]) >= 60
     assert [r.doc.key for r in doc.references] == ["760/UBND-TH"]
     assert doc.own_number == "152/BC-UBND"
     assert any("đã đọc bằng nhận dạng chữ (OCR), độ tin cậy" in p.reason for p in doc.problems)

@@ -16,6 +16,7 @@ from ingestd import __version__
 from ingestd.config import Settings, default_config_path, load_settings
 from ingestd.errors import ConfigError, IngestdError
 from ingestd.logs import configure
+from ingestd.vocabulary import ReceiptState
 
 Handler = Callable[[argparse.Namespace, Settings], int]
 _COMMANDS: dict[str, Handler] = {}
@@ -76,7 +77,7 @@ def build_parser() -> argparse.ArgumentParser:
     s.add_argument("--format", choices=["table", "json", "csv"], default="table")
     s = sub.add_parser("receipts", help="the incoming register (sổ văn bản đến)")
     s.add_argument("--since")
-    s.add_argument("--state", choices=["new", "matched", "review", "ignored", "failed"])
+    s.add_argument("--state", choices=[s.value for s in ReceiptState])
     s.add_argument("--format", choices=["table", "json", "csv"], default="table")
     s = sub.add_parser("unmatched", help="receipts waiting for review")
     s.add_argument("--format", choices=["table", "json"], default="table")

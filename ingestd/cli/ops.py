@@ -13,6 +13,7 @@ from ingestd.errors import RulesError
 from ingestd.rules import load_rules
 from ingestd.services import open_services
 from ingestd.store.outbox_repo import OutboxRepo
+from ingestd.vocabulary import REVIEW_STATES
 
 
 @command("fetch")
@@ -72,7 +73,7 @@ def health(args: argparse.Namespace, settings: Settings) -> int:
     except RulesError as exc:
         rules = {"ok": False, "problems": [str(p) for p in exc.problems]}
     data = {"sources": sources, "backlog": states.get("new", 0),
-            "review": states.get("review", 0) + states.get("failed", 0),
+            "review": sum(states.get(s, 0) for s in REVIEW_STATES),
             "receipts": states, "outbox": outbox, "faults": faults, "rules": rules}
     if args.format == "json":
         write(to_json(data))

@@ -14,6 +14,7 @@ from ingestd.registerview import REVIEW_STATES, decision_line, explain_lines, re
 from ingestd.services import Services, open_services
 from ingestd.store.models import Receipt
 from ingestd.store.repo import parse_rid, rid
+from ingestd.vocabulary import ReceiptState
 
 
 def _rows(svc: Services, rows: list[Receipt], suggested: bool = False) -> list[dict]:
@@ -25,7 +26,7 @@ _HEAD = ["Mã", "Nhận lúc", "Nguồn", "Người gửi", "Trích yếu", "S�
 
 def _table_row(d: dict, svc: Services) -> list[str]:
     when = d["received_at"][:16].replace("T", " ") if d["received_at"] else ""
-    state = d["state"] + (f" ({d['reason']})" if d["reason"] and d["state"] != "matched" else "")
+    state = d["state"] + (f" ({d['reason']})" if d["reason"] and d["state"] != ReceiptState.MATCHED else "")
     return [d["id"], when, d["source"], d["sender"] or "", d["subject"] or "",
             d["own_number"] or "", d["unit"] or "", state]
 

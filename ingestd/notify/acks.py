@@ -25,6 +25,7 @@ from ingestd.statusview import compute
 from ingestd.store.db import from_db
 from ingestd.store.outbox_repo import OutboxRepo
 from ingestd.store.repo import rid
+from ingestd.vocabulary import ReceiptState
 
 log = structlog.get_logger("ingestd.notify")
 
@@ -46,7 +47,7 @@ def queue_acknowledgements(svc: Services, at: datetime) -> int:
     if not cfg.enabled:
         return 0
     rows = [r for r in svc.store.receipts(since=at - timedelta(days=cfg.within_days),
-                                          states=("matched",))
+                                          states=(ReceiptState.MATCHED,))
             if from_db(r.received_at) <= at]
     if not rows:
         return 0

@@ -17,7 +17,7 @@ from ingestd.statusview import compute
 from ingestd.store.db import from_db
 from ingestd.store.outbox_repo import SENT, OutboxRepo
 from ingestd.store.repo import rid
-from ingestd.vocabulary import SIGNATURE_VI
+from ingestd.vocabulary import REVIEW_STATES, SIGNATURE_VI
 
 OPEN_WINDOW_DAYS = 90
 
@@ -86,7 +86,7 @@ def digest_data(svc: Services, at: datetime) -> dict[str, Any]:
 
     review = [{"id": rid(r.id or 0), "sender": r.sender or "", "subject": r.subject or "",
                "reason": r.reason or "", "state": r.state}
-              for r in svc.store.receipts(states=("review", "failed"))]
+              for r in svc.store.receipts(states=REVIEW_STATES)]
     # what the runs of this day sent: a run acting "--at" a past moment sends now, so the moment
     # it acted for (next_attempt_at, set when queued) counts as well as the moment it was sent
     def this_day(o: Any) -> bool:

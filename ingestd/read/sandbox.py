@@ -39,12 +39,24 @@ class SandboxCrash(Exception):
     pass
 
 
+def _mapped_bytes() -> int:
+    """This process's virtual size (what RLIMIT_AS counts); 0 when /proc cannot tell."""
+    try:
+        with open("/proc/self/statm") as fh:
+            return int(fh.read().split()[0]) * os.sysconf("SC_PAGE_SIZE")
+    except (OSError, ValueError, IndexError):
+        return 0
+
+
 def _child(conn: Any, fn: Callable[..., Any], args: tuple[Any, ...], memory_mb: int) -> None:
     try:
         die_with_parent()
         signal.signal(signal.SIGTERM, signal.SIG_DFL)
         signal.signal(signal.SIGINT, signal.SIG_IGN)
-        limit = memory_mb * 1024 * 1024
+        # the allowance is on top of what the child already maps (it is a copy of its parent,
+        # which may map a lot: numpy's thread arenas, the test runner): a limit on the total
+        # would starve a reader forked from a large process and spare one forked from a small
+        limit = _mapped_bytes() + memory_mb * 1024 * 1024
         resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
         conn.send(("ok", fn(*args)))
     except MemoryError:

@@ -38,8 +38,9 @@ from ingestd.store.models import (
     ReceiptMatch,
     SourceState,
 )
+from ingestd.vocabulary import ReceiptState
 
-NEW = "new"
+NEW = ReceiptState.NEW
 QUARANTINE_AFTER = 3            # a message that crashed the reader this often is set aside
 RETRY_OWNER = "retry"           # the lease owner of a receipt waiting for a retry
 
@@ -280,9 +281,10 @@ class Store:
         with self.session() as s:
             rows = list(s.exec(select(Receipt).where(
                 Receipt.message_id == document_id, Receipt.unit == unit,
-                Receipt.state == "matched", Receipt.id != by)))
+                Receipt.state == ReceiptState.MATCHED, Receipt.id != by)))
             for row in rows:
-                row.state, row.reason = "ignored", f"đã bị đơn vị thu hồi (gói thu hồi {rid(by)})"
+                row.state = ReceiptState.IGNORED
+                row.reason = f"đã bị đơn vị thu hồi (gói thu hồi {rid(by)})"
                 s.add(row)
             s.commit()
             return [r.id for r in rows if r.id is not None]
@@ -307,7 +309,7 @@ class Store:
                 row.lease_until = now + retry_delay(fault.attempts)
                 if f.kind == "reader" and fault.attempts >= QUARANTINE_AFTER:
                     fault.quarantined = True
-                    row.state, row.lease_owner, row.lease_until = "failed", None, None
+                    row.state, row.lease_owner, row.lease_until = ReceiptState.FAILED, None, None
                     row.reason = (f"đã cách ly: việc đọc thư gặp sự cố {fault.attempts} lần "
                                   f"liên tiếp ({f.message[:200]}); cần kiểm tra thủ công")
                     quarantined.append(f.receipt_id)
@@ -404,7 +406,7 @@ class Store:
         engine = (select(ReceiptMatch.report, ReceiptMatch.period, ReceiptMatch.unit,
                          Receipt.id.label("rid"), Receipt.received_at, Receipt.message_id)
                   .join(Receipt, col(ReceiptMatch.receipt_id) == col(Receipt.id))
-                  .where(Receipt.state == "matched", col(Receipt.id).not_in(decided)))
+                  .where(Receipt.state == ReceiptState.MATCHED, col(Receipt.id).not_in(decided)))
         clerks = (select(Assignment.report, Assignment.period, Assignment.unit,
                          Receipt.id.label("rid"), Receipt.received_at, Receipt.message_id)
                   .join(Receipt, col(Assignment.receipt_id) == col(Receipt.id)).where(assign))
