@@ -25,6 +25,7 @@ from ingestd.calendar import parse_period, period_of
 from ingestd.daemon_health import fault_line, fault_summary, source_health
 from ingestd.errors import IngestdError, NotFoundError, RulesError
 from ingestd.ledger import EXEMPT, LATE, MISSING, ON_TIME, PENDING, ReportStatus
+from ingestd.notify.render import period_vi
 from ingestd.read.document import Document
 from ingestd.read.edxml import looks_like_edxml
 from ingestd.registerview import (
@@ -254,7 +255,8 @@ def unit_page(request: Request, who: LoggedIn, form: dict[str, Any]) -> Response
                 record.append((s, c))
     counts = {k: sum(1 for _, c in record if c.status == k) for k in STATUS_ORDER}
     rows, _ = svc.store.search(RegisterFilter(unit=unit.id), limit=20)
-    return _render(request, who, "unit.html", unit=unit, quarter=quarter, record=record,
+    return _render(request, who, "unit.html", unit=unit, quarter=quarter,
+                   quarter_vi=period_vi(quarter.label), record=record,
                    counts=counts, receipts=rows, local=lambda m: _local(m, console.settings.timezone),
                    from_db=from_db, due_vi=lambda s: due_vi(s, svc))
 
