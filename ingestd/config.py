@@ -437,10 +437,11 @@ def _trust_roots(t: Table, base: Path, patterns: list[str]) -> tuple[bytes, ...]
 
 def _office(tf: TomlFile, quarterly: QuarterlySettings) -> OfficeSettings:
     """``[office]``; the older ``[quarterly_report] issuer/office/place`` still count."""
-    d = OfficeSettings()
+    d = replace(OfficeSettings(), issuer=quarterly.issuer, office=quarterly.office,
+                place=quarterly.place)
     assert tf.data is not None
     if "office" not in tf.data:
-        return replace(d, issuer=quarterly.issuer, office=quarterly.office, place=quarterly.place)
+        return d
     keys = set(OfficeSettings.__dataclass_fields__)
     t = Table(tf, ("office",), tf.data["office"], keys)
     values: dict[str, object] = {}
@@ -455,8 +456,6 @@ def _office(tf: TomlFile, quarterly: QuarterlySettings) -> OfficeSettings:
             if "\n" in value or "\r" in value:
                 t.problem(key, f"{key} có dấu xuống dòng", "viết trên một dòng")
             values[key] = value
-    if not values["issuer"] or values["issuer"] == d.issuer:
-        values["issuer"] = quarterly.issuer if quarterly.issuer != d.issuer else values["issuer"]
     return OfficeSettings(**values)  # type: ignore[arg-type]
 
 

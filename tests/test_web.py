@@ -150,7 +150,7 @@ def test_assign_then_undo_with_the_audit_trail(console):
     assert cell["status"] == "on_time" and cell["receipt"] == rid     # 21:30 on the due day
     assert rid not in [x["id"] for x in c.get("/api/unmatched").json()]
     page = c.get(f"/receipts/{rid}").text
-    assert "bởi <b>clerk</b>" in page and "đã gọi điện xác nhận" in page
+    assert "gán bởi clerk lúc" in page and "đã gọi điện xác nhận" in page
     decision = re.search(r'action="/decisions/(\d+)/undo"', page).group(1)
     r = c.post(f"/decisions/{decision}/undo", data={"reason": "nhầm", "csrf_token": csrf_of(page),
                                                    "back": f"/receipts/{rid}"}, follow_redirects=True)

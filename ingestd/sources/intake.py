@@ -15,7 +15,7 @@ import structlog
 from sqlalchemy.exc import DataError, IntegrityError
 
 from ingestd.sources.files import Broken, Incoming
-from ingestd.store.repo import Store, rid
+from ingestd.store.repo import Added, Store, rid
 
 log = structlog.get_logger("ingestd.intake")
 
@@ -27,6 +27,28 @@ class IngestSummary:
     failed: list[tuple[str, str]] = field(default_factory=list)
 
 
+def store_one(store: Store, source: str, item: Incoming, summary: IngestSummary) -> Added | None:
+    """Store one message (raw first) and count it; None when it could not be stored (the
+    reason is in ``summary.failed``, the source goes on with the next)."""
+    try:
+        added = store.add_raw(source, item.raw, item.received_at, item.ref)
+    except OSError as exc:              # disk full, permissions: nothing half-stored
+        summary.failed.append((item.ref, f"không lưu được: {exc.strerror or exc}"))
+        log.error("cannot store", source=source, ref=item.ref, error=str(exc))
+        return None
+    except (DataError, IntegrityError) as exc:      # this row, not the database
+        summary.failed.append((item.ref, "cơ sở dữ liệu từ chối bản ghi của thư này"))
+        log.error("row refused", source=source, ref=item.ref,
+                  error=" ".join(str(exc).split())[:300])
+        return None
+    if added.created:
+        summary.new += 1
+        log.info("stored", receipt=rid(added.id), source=source, ref=item.ref)
+    else:
+        summary.already += 1
+    return added
+
+
 def store_incoming(store: Store, source: str, items: Iterable[Incoming | Broken],
                    on_item: Callable[[str], None] | None = None) -> IngestSummary:
     summary = IngestSummary()
@@ -35,22 +57,7 @@ def store_incoming(store: Store, source: str, items: Iterable[Incoming | Broken]
             summary.failed.append((item.ref, item.reason))
             log.warning("input skipped", source=source, ref=item.ref, reason=item.reason)
         else:
-            try:
-                added = store.add_raw(source, item.raw, item.received_at, item.ref)
-            except OSError as exc:              # disk full, permissions: nothing half-stored
-                summary.failed.append((item.ref, f"không lưu được: {exc.strerror or exc}"))
-                log.error("cannot store", source=source, ref=item.ref, error=str(exc))
-                continue
-            except (DataError, IntegrityError) as exc:      # this row, not the database
-                summary.failed.append((item.ref, "cơ sở dữ liệu từ chối bản ghi của thư này"))
-                log.error("row refused", source=source, ref=item.ref,
-                          error=" ".join(str(exc).split())[:300])
-                continue
-            if added.created:
-                summary.new += 1
-                log.info("stored", receipt=rid(added.id), source=source, ref=item.ref)
-            else:
-                summary.already += 1
+            store_one(store, source, item, summary)
         if on_item:
             on_item(getattr(item, "ref", ""))
     return summary

@@ -16,8 +16,8 @@ import structlog
 from ingestd.config import GatewayInbox, MaildirSource
 from ingestd.errors import ParseError, SourceError
 from ingestd.read.edxml import parse_tree, trace_time
-from ingestd.sources.files import Refused, iter_maildir, read_regular
-from ingestd.sources.intake import store_incoming
+from ingestd.sources.files import Incoming, Refused, iter_maildir, read_regular
+from ingestd.sources.intake import IngestSummary, store_incoming, store_one
 from ingestd.store.repo import Store, rid
 
 log = structlog.get_logger("ingestd.sources")
@@ -84,7 +84,7 @@ def poll_gateway(src: GatewayInbox, store: Store, tz: ZoneInfo, max_bytes: int) 
     processed, failed = inbox / "processed", inbox / "failed"
     processed.mkdir(exist_ok=True)
     failed.mkdir(exist_ok=True)
-    result = PollResult()
+    summary = IngestSummary()
     now = time.time()
     for path in sorted(inbox.iterdir()):
         if (path.name.startswith(".") or path.name in ("processed", "failed")
@@ -95,7 +95,7 @@ def poll_gateway(src: GatewayInbox, store: Store, tz: ZoneInfo, max_bytes: int) 
             raw = read_regular(path, max_bytes=max(max_bytes, 1) * 4)
         except Refused as exc:
             _move_failed(path, failed, str(exc))
-            result.failed += 1
+            summary.failed.append((path.name, str(exc)))
             log.warning("gateway file refused: moved to failed/", source=key, ref=path.name,
                         reason=str(exc))
             continue
@@ -108,17 +108,14 @@ def poll_gateway(src: GatewayInbox, store: Store, tz: ZoneInfo, max_bytes: int) 
                 reason = str(exc)
         if received is None:
             received = datetime.fromtimestamp(path.lstat().st_mtime, UTC)
-        added = store.add_raw(key, raw, received, path.name)   # raw stored before the move
-        if added.created:
-            result.new += 1
-            log.info("stored", receipt=rid(added.id), source=key, ref=path.name)
-        else:
-            result.already += 1
+        added = store_one(store, key, Incoming(raw, received, path.name), summary)
+        if added is None:
+            continue                   # not stored: the file stays for the next poll
         if reason:
             _move_failed(path, failed, f"{reason}\nreceipt: {rid(added.id)}")
-            result.failed += 1
+            summary.failed.append((path.name, reason))
             log.warning("edXML malformed: moved to failed/", source=key, ref=path.name,
                         reason=reason, receipt=rid(added.id))
         else:
             os.replace(path, _unique(processed / path.name))
-    return result
+    return PollResult(summary.new, summary.already, len(summary.failed))

@@ -32,6 +32,7 @@ from ingestd.registerview import (
     ACTION_VI,
     REVIEW_STATES,
     STATE_VI,
+    decision_line,
     explain_lines,
     receipt_dicts,
 )
@@ -223,16 +224,17 @@ def report_page(request: Request, who: LoggedIn, form: dict[str, Any]) -> Respon
     if report_id not in svc.rules.reports:
         return PlainTextResponse(f"404 — Không có báo cáo {report_id}.", status_code=404)
     period = request.query_params.get("period") or None
-    statuses = compute(svc, at, report_id, period)
-    if not statuses:
+    every = compute(svc, at, report_id)                    # every period, computed once
+    chosen = [x for x in every if period is None or x.period == period]
+    if not chosen:
         return PlainTextResponse("404 — Không có kỳ báo cáo này.", status_code=404)
-    s = statuses[-1]
+    s = chosen[-1]
     names = {u.id: u.name for u in svc.rules.units.values()}
     cells = sorted(s.cells, key=lambda c: (STATUS_ORDER.index(c.status), names.get(c.unit, c.unit)))
     return _render(request, who, "report.html", s=s, summary=_summary(s), cells=cells, names=names,
                    report=svc.rules.reports[report_id],
                    directive=svc.rules.directive_of(svc.rules.reports[report_id]),
-                   periods=[x.period for x in compute(svc, at, report_id)] if s.period else [],
+                   periods=[x.period for x in every] if s.period else [],
                    due=due_vi(s, svc), local=lambda m: _local(m, console.settings.timezone))
 
 
@@ -360,7 +362,8 @@ def receipt_page(request: Request, who: LoggedIn, form: dict[str, Any],
     book = svc.rules
     return _render(request, who, "receipt.html", status=400 if error else 200, r=r, rid=rid(r.id or 0),
                    lines=explain_lines(r, decisions, console.settings.timezone), doc=doc,
-                   decisions=decisions, ACTION_VI=ACTION_VI, suggested=suggested,
+                   decisions=decisions, suggested=suggested,
+                   decision_text=lambda a: decision_line(a, console.settings.timezone),
                    suggested_report=matches[0]["report"] if matches else None,
                    suggested_period=matches[0]["period"] if matches else None,
                    signature=ev.get("signature"), SIGNATURE_VI=SIGNATURE_VI,

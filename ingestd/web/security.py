@@ -17,6 +17,7 @@ from typing import Any
 from urllib.parse import quote
 
 from itsdangerous import BadSignature, URLSafeTimedSerializer
+from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import JSONResponse, PlainTextResponse, RedirectResponse, Response
 
@@ -124,8 +125,6 @@ def page(role: str = "viewer", api: bool = False) -> Callable[[Handler], Handler
                     return forbidden(request, str(exc))
             if not role_at_least(who.user.role, role):
                 return forbidden(request, "tài khoản của anh/chị không có quyền làm việc này")
-            from starlette.concurrency import run_in_threadpool
-
             return await run_in_threadpool(fn, request, who, form)
         return wrapper  # type: ignore[return-value]
     return deco
