@@ -15,7 +15,7 @@ from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from ingestd.errors import ConfigError, Problem
-from ingestd.read.limits import ReadLimits
+from ingestd.read.limits import PDF_TEXT_ENGINES, ReadLimits
 from ingestd.tomlfile import Table, TomlFile
 
 SECURITY = ["tls", "starttls", "none"]
@@ -356,6 +356,10 @@ def load_settings(path: Path | None = None) -> Settings:
                 t.problem(key, f"{key} phải lớn hơn 0")
                 v = default
             values[key] = v
+        if values["pdf_text"] not in PDF_TEXT_ENGINES:
+            t.problem("pdf_text", f"pdf_text = {values['pdf_text']!r} không hợp lệ — viết "
+                                  + " hoặc ".join(f'"{e}"' for e in PDF_TEXT_ENGINES))
+            values["pdf_text"] = ReadLimits.pdf_text
         limits = ReadLimits(**values)
 
     web = WebSettings()

@@ -26,8 +26,11 @@ from ingestd.errors import IngestdError
 from ingestd.pipeline import process_pending
 from ingestd.rules import load_rules
 from ingestd.services import Services, open_services
+from ingestd.sources.base import Source
+from ingestd.sources.gateway import GatewayFolder
 from ingestd.sources.imap import ImapWatcher, poll_account
-from ingestd.sources.local import poll_gateway, poll_maildir
+from ingestd.sources.intake import store_incoming
+from ingestd.sources.maildir import MaildirFolder
 
 log = structlog.get_logger("ingestd.daemon")
 
@@ -55,38 +58,35 @@ class Daemon:
         return self.svc.settings
 
     # -- jobs ---------------------------------------------------------------------------------
+    def sources(self) -> list[Source]:
+        """The local sources in force (Maildirs, gateway folders): built from the settings of
+        the moment, so a reload (SIGHUP) that adds one is polled at the next pass."""
+        settings, store = self.settings, self.svc.store
+        return ([MaildirFolder(m, store) for m in settings.maildirs]
+                + [GatewayFolder(g, settings.timezone, settings.limits.max_message_bytes)
+                   for g in settings.gateways])
+
     def poll_local(self, with_imap: bool = False) -> tuple[int, list[str]]:
         """Poll Maildirs, gateway folders (and IMAP once, when asked)."""
-        svc, stored, errors = self.svc, 0, []
-        for m in self.settings.maildirs:
-            stored += self._guard(f"maildir:{m.name}", lambda m=m: poll_maildir(m, svc.store).new,
-                                  errors)
-        for g in self.settings.gateways:
-            stored += self._guard(f"gateway:{g.name}",
-                                  lambda g=g: poll_gateway(g, svc.store, self.settings.timezone,
-                                                           self.settings.limits.max_message_bytes).new,
-                                  errors)
+        stored, errors = 0, []
+        for source in self.sources():
+            stored += self._guard(source.key, lambda s=source: store_incoming(
+                self.svc.store, s).new, errors)
         if with_imap:
             for a in self.settings.imap:
-                stored += self._guard(f"imap:{a.name}", lambda a=a: len(poll_account(a, svc.store)),
-                                      errors, record=False)
+                stored += self._guard(f"imap:{a.name}",
+                                      lambda a=a: len(poll_account(a, self.svc.store)), errors)
         return stored, errors
 
-    def _guard(self, key: str, fn, errors: list[str], record: bool = True) -> int:  # type: ignore[no-untyped-def]
+    def _guard(self, key: str, fn, errors: list[str]) -> int:  # type: ignore[no-untyped-def]
+        """Run one source's poll; a failure is logged and listed (store_incoming has recorded
+        it on the source), and the other sources are still polled."""
         try:
-            n = fn()
-            if record:
-                self.svc.store.source_ok(key)
-            return int(n)
+            return int(fn())
         except (IngestdError, OSError, SQLAlchemyError) as exc:
             # disk full, database locked or down, server gone: report, retry on the next poll
             message = f"{type(exc).__name__}: {exc}" if isinstance(exc, SQLAlchemyError) else str(exc)
             message = " ".join(message.split())[:500]
-            if record:
-                try:
-                    self.svc.store.source_error(key, message)
-                except SQLAlchemyError:
-                    pass
             log.error("source failed", source=key, error=message)
             errors.append(f"{key}: {message}")
             return 0

@@ -125,7 +125,7 @@ def test_an_unreadable_store_is_a_fault_not_a_review_verdict(project, cli):
 
 
 def test_a_message_that_keeps_crashing_the_reader_is_quarantined(project, cli, monkeypatch):
-    import ingestd.pipeline as pipeline
+    import ingestd.pipeline.stages as pipeline
 
     svc = project.services()
     try:
@@ -192,7 +192,7 @@ def test_kill_9_of_import_leaves_no_reader_running(project, tmp_path):
                              "import", str(folder)], stdout=subprocess.DEVNULL,
                             stderr=subprocess.DEVNULL, start_new_session=True)
     try:
-        assert wait_for(lambda: len(_descendants(proc.pid)) >= 4, 60)   # 2 workers + readers
+        assert wait_for(lambda: len(_descendants(proc.pid)) >= 2, 60)   # both readers busy
         readers = _descendants(proc.pid)
         proc.send_signal(signal.SIGKILL)
         proc.wait(10)

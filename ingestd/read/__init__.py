@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
+import time
+from dataclasses import replace
 from functools import lru_cache
 
 from ingestd.errors import ParseError
-from ingestd.read.attachments import Extracted, extract
+from ingestd.read.attachments import Extracted, extract, kind_of
 from ingestd.read.document import Document, PartProblem
 from ingestd.read.edxml import looks_like_edxml, read_edxml
+from ingestd.read.guard import guarded_extract
 from ingestd.read.limits import ReadLimits
 from ingestd.read.mime import read_email
 from ingestd.read.sandbox import SandboxCrash, SandboxTimeout, run_limited
@@ -23,18 +26,26 @@ def _warm() -> None:
     import pdfminer.high_level  # noqa: F401
     import pdfminer.layout  # noqa: F401
     import pdfminer.pdfdocument  # noqa: F401
+    import pypdfium2  # noqa: F401
 
 
 def sandboxed_extract(name: str, data: bytes, limits: ReadLimits) -> Extracted:
-    """Extract an attachment in a killable child with the configured time and memory limits."""
+    """Extract an attachment in a killable child with the configured time and memory limits.
+    A PDF that kills its reader under PDFium (which aborts when memory runs out) is given to
+    pdfminer.six in a fresh child, whose MemoryError or text is a clear answer."""
     _warm()
+    started = time.monotonic()
     try:
         return run_limited(extract, (name, data, limits), limits.attachment_seconds,
                            limits.worker_memory_mb)
     except SandboxTimeout as exc:
         return Extracted(problems=[PartProblem(f"attachment:{name}", f"dừng đọc: {exc}")])
     except SandboxCrash as exc:
-        return Extracted(problems=[PartProblem(f"attachment:{name}", f"đọc lỗi: {exc}")])
+        left = limits.attachment_seconds - (time.monotonic() - started)
+        if kind_of(name, data) != "pdf" or limits.pdf_text == "pdfminer" or left < 1:
+            return Extracted(problems=[PartProblem(f"attachment:{name}", f"đọc lỗi: {exc}")])
+    return sandboxed_extract(name, data, replace(limits, pdf_text="pdfminer",
+                                                 attachment_seconds=left))
 
 
 def read_message(raw: bytes, limits: ReadLimits, extract_fn=sandboxed_extract) -> Document:
@@ -48,4 +59,4 @@ def read_message(raw: bytes, limits: ReadLimits, extract_fn=sandboxed_extract) -
     return read_email(raw, limits, extract_fn)
 
 
-__all__ = ["Document", "read_message", "sandboxed_extract"]
+__all__ = ["Document", "guarded_extract", "read_message", "sandboxed_extract"]

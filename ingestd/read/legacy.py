@@ -142,6 +142,9 @@ def _score(text: str) -> int:
     return words
 
 
+_LATIN1_HIGH = re.compile("[\u00a0-\u00ff]")
+
+
 def detect_legacy(text: str, font: str | None = None) -> str | None:
     """'tcvn3', 'vni' or None. A font name (.VnTime, VNI-Times) decides when given."""
     if font:
@@ -150,7 +153,7 @@ def detect_legacy(text: str, font: str | None = None) -> str | None:
             return "tcvn3"
         if f.startswith("vni"):
             return "vni"
-    if has_vietnamese(text) or not any("\u00a0" <= c <= "\u00ff" for c in text):
+    if has_vietnamese(text) or not _LATIN1_HIGH.search(text):
         return None
     sample = text[:20000]
     base = _score(sample)

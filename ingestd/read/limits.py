@@ -12,6 +12,7 @@ class ReadLimits:
     """Bounds on reading one message; a part over a bound is recorded with a reason."""
 
     pdf_pages: int = 1
+    pdf_text: str = "pdfium"           # or "pdfminer": the library that reads a PDF's text layer
     max_message_bytes: int = 50 * 1024 * 1024
     max_attachment_bytes: int = 30 * 1024 * 1024
     max_decompressed_bytes: int = 100 * 1024 * 1024
@@ -28,4 +29,6 @@ class ReadLimits:
     trust_roots: tuple[bytes, ...] = ()   # DER certificates from [signatures] roots
 
 
-__all__ = ["ReadLimits"]
+PDF_TEXT_ENGINES = ("pdfium", "pdfminer")
+
+__all__ = ["PDF_TEXT_ENGINES", "ReadLimits"]

@@ -7,6 +7,7 @@ and sends back its result through a pipe.
 
 from __future__ import annotations
 
+import faulthandler
 import multiprocessing as mp
 import os
 import resource
@@ -51,6 +52,7 @@ def _mapped_bytes() -> int:
 def _child(conn: Any, fn: Callable[..., Any], args: tuple[Any, ...], memory_mb: int) -> None:
     try:
         die_with_parent()
+        faulthandler.disable()          # a parser that aborts is reported by the parent, once
         signal.signal(signal.SIGTERM, signal.SIG_DFL)
         signal.signal(signal.SIGINT, signal.SIG_IGN)
         # the allowance is on top of what the child already maps (it is a copy of its parent,

@@ -6,6 +6,7 @@
 
 from __future__ import annotations
 
+import re
 import unicodedata
 from functools import lru_cache
 
@@ -39,14 +40,16 @@ def fold(text: str) -> str:
     return text.translate(_fold_table()).lower()
 
 
+_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f]")
+_VIETNAMESE = re.compile("[\u1ea0-\u1ef9ăĂơƠưƯđĐ]")
+
+
 def clean(text: str) -> str:
     """NFC, without NULs and other control characters except newline and tab."""
-    text = nfc(text)
-    if any(ord(c) < 32 and c not in "\n\t\r" for c in text):
-        text = "".join(c for c in text if ord(c) >= 32 or c in "\n\t\r")
+    text = _CONTROL.sub("", nfc(text))
     return text.replace("\r\n", "\n").replace("\r", "\n")
 
 
 def has_vietnamese(text: str) -> bool:
     """True when the text holds letters only Vietnamese uses (ă, ơ, ư, đ, tone-marked vowels)."""
-    return any("\u1ea0" <= c <= "\u1ef9" or c in "ăĂơƠưƯđĐ" for c in text)
+    return _VIETNAMESE.search(text) is not None

@@ -1,4 +1,5 @@
-"""Messages from files: .eml, mbox, Maildir folders and edXML drops.
+"""Messages from files: .eml, mbox, Maildir folders and edXML drops (``import``; the Maildir
+reader is also the ``maildir`` source's).
 
 Receipt time, as the SPEC orders: a Maildir file's delivery time from its name (else its
 modification time); an edXML's latest TraceHeader timestamp (else mtime). For loose .eml and
@@ -17,27 +18,13 @@ import os
 import re
 import stat
 from collections.abc import Iterator
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
 from ingestd.errors import ParseError, SourceError
 from ingestd.read.edxml import looks_like_edxml, parse_tree, trace_time
-
-
-@dataclass(frozen=True)
-class Incoming:
-    raw: bytes
-    received_at: datetime          # aware
-    ref: str                       # where it came from (file name, UID, ...)
-
-
-@dataclass(frozen=True)
-class Broken:
-    ref: str
-    reason: str
-
+from ingestd.sources.base import Broken, Incoming
 
 MAX_FILE_BYTES = 256 * 1024 * 1024     # a larger "message" is refused, not read into memory
 

@@ -17,8 +17,7 @@ import socket
 import ssl
 import threading
 import time
-from collections.abc import Callable
-from dataclasses import dataclass, field
+from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 
 import structlog
@@ -26,9 +25,10 @@ from imapclient import IMAPClient, SocketTimeout
 from imapclient.exceptions import IMAPClientError
 
 from ingestd.config import ImapAccount, folder_key
-from ingestd.errors import TransientSourceError
-from ingestd.sources.local import PollResult
-from ingestd.store.repo import Store, rid
+from ingestd.errors import SourceError, TransientSourceError
+from ingestd.sources.base import Incoming, Item, Stored
+from ingestd.sources.intake import store_incoming
+from ingestd.store.repo import Store
 
 log = structlog.get_logger("ingestd.imap")
 IDLE_REISSUE_SECONDS = 20 * 60          # RFC 2177: servers may drop IDLE after 30 min
@@ -47,55 +47,63 @@ def connect(account: ImapAccount) -> IMAPClient:
     return client
 
 
-@dataclass
-class FolderPoll:
-    result: PollResult = field(default_factory=PollResult)
-    new_ids: list[int] = field(default_factory=list)
+class ImapFolder:
+    """One folder of an account, over a logged-in client: batched UID fetches past the last
+    UID settled; after each batch is committed, the after_fetch action and the new last UID."""
 
+    health = True
 
-def poll_folder(client: IMAPClient, account: ImapAccount, folder: str, store: Store) -> FolderPoll:
-    key = folder_key(account, folder)
-    info = client.select_folder(folder, readonly=account.after_fetch == "keep")
-    uidvalidity = int(info[b"UIDVALIDITY"])
-    state = store.source_state(key)
-    last = state.last_uid or 0
-    if state.uidvalidity is not None and state.uidvalidity != uidvalidity:
-        log.warning("UIDVALIDITY changed: re-scanning the folder (nothing is stored twice)",
-                    source=key, old=state.uidvalidity, new=uidvalidity)
-        last = 0
-    out = FolderPoll()
-    uids = sorted(u for u in client.search(["UID", f"{last + 1}:*"]) if u > last)
-    for i in range(0, len(uids), account.batch_size):
-        batch = uids[i:i + account.batch_size]
-        fetched = client.fetch(batch, ["BODY.PEEK[]", "INTERNALDATE"])
-        done = []
-        for uid in batch:
+    def __init__(self, client: IMAPClient, account: ImapAccount, folder: str, store: Store):
+        self.client, self.account, self.folder, self.store = client, account, folder, store
+        self.key = folder_key(account, folder)
+        self.state = store.source_state(self.key)
+        self.uidvalidity = 0
+        self.batch_uids: list[int] = []
+
+    def batches(self) -> Iterator[list[Item]]:
+        info = self.client.select_folder(self.folder, readonly=self.account.after_fetch == "keep")
+        self.uidvalidity = int(info[b"UIDVALIDITY"])
+        last = self.state.last_uid or 0
+        if self.state.uidvalidity is not None and self.state.uidvalidity != self.uidvalidity:
+            log.warning("UIDVALIDITY changed: re-scanning the folder (nothing is stored twice)",
+                        source=self.key, old=self.state.uidvalidity, new=self.uidvalidity)
+            last = 0
+        uids = sorted(u for u in self.client.search(["UID", f"{last + 1}:*"]) if u > last)
+        if not uids and self.state.uidvalidity != self.uidvalidity:
+            self.state.uidvalidity = self.uidvalidity
+            self.store.save_source_state(self.state)
+        size = self.account.batch_size
+        for i in range(0, len(uids), size):
+            self.batch_uids = uids[i:i + size]
+            yield self._fetch(self.batch_uids)
+
+    def _fetch(self, uids: list[int]) -> list[Item]:
+        fetched = self.client.fetch(uids, ["BODY.PEEK[]", "INTERNALDATE"])
+        items: list[Item] = []
+        for uid in uids:
             data = fetched.get(uid)
             if not data or b"BODY[]" not in data:
-                log.warning("message vanished before fetch", source=key, uid=uid)
+                log.warning("message vanished before fetch", source=self.key, uid=uid)
                 continue
-            raw = data[b"BODY[]"]
             when = data.get(b"INTERNALDATE")
             if not isinstance(when, datetime):
                 when = datetime.now(UTC)
             elif when.tzinfo is None:
                 when = when.replace(tzinfo=UTC)
-            added = store.add_raw(key, raw, when, f"{uidvalidity}:{uid}")
-            done.append(uid)
-            if added.created:
-                out.result.new += 1
-                out.new_ids.append(added.id)
-                log.info("stored", receipt=rid(added.id), source=key, uid=uid)
-            else:
-                out.result.already += 1
-        _after_fetch(client, account, done)
-        state.uidvalidity, state.last_uid = uidvalidity, max(batch)
-        store.save_source_state(state)
-    if not uids and state.uidvalidity != uidvalidity:
-        state.uidvalidity = uidvalidity
-        store.save_source_state(state)
-    store.source_ok(key)
-    return out
+            items.append(Incoming(data[b"BODY[]"], when, f"{self.uidvalidity}:{uid}"))
+        return items
+
+    def settle(self, stored: list[Stored]) -> None:
+        """Flag or move what was stored, then remember the batch's last UID -- unless a message
+        of it could not be stored: then the folder is read again from there next time (what was
+        stored is recognised by its bytes and not stored twice)."""
+        done = [int(item.ref.rsplit(":", 1)[1]) for item, added in stored if added is not None]
+        _after_fetch(self.client, self.account, done)
+        if any(added is None for _, added in stored):
+            raise SourceError(f"{self.key}: {sum(a is None for _, a in stored)} thư chưa lưu "
+                              "được; sẽ đọc lại ở lần sau")
+        self.state.uidvalidity, self.state.last_uid = self.uidvalidity, max(self.batch_uids)
+        self.store.save_source_state(self.state)
 
 
 def _after_fetch(client: IMAPClient, account: ImapAccount, uids: list[int]) -> None:
@@ -115,6 +123,11 @@ def _after_fetch(client: IMAPClient, account: ImapAccount, uids: list[int]) -> N
         client.uid_expunge(uids) if client.has_capability("UIDPLUS") else client.expunge()
 
 
+def poll_folder(client: IMAPClient, account: ImapAccount, folder: str, store: Store) -> list[int]:
+    """Store what is new in one folder; returns the new receipt ids."""
+    return store_incoming(store, ImapFolder(client, account, folder, store)).new_ids
+
+
 def poll_account(account: ImapAccount, store: Store) -> list[int]:
     """One pass over every folder of an account; returns the new receipt ids."""
     try:
@@ -128,7 +141,7 @@ def poll_account(account: ImapAccount, store: Store) -> list[int]:
     try:
         for folder in account.folders:
             try:
-                new.extend(poll_folder(client, account, folder, store).new_ids)
+                new.extend(poll_folder(client, account, folder, store))
             except NETWORK_ERRORS as exc:
                 store.source_error(folder_key(account, folder), str(exc))
                 raise TransientSourceError(f"IMAP {account.name}/{folder}: {exc}") from None
@@ -199,7 +212,7 @@ class ImapWatcher:
             while not self.stop.is_set():
                 got = []
                 for folder in acct.folders:
-                    got.extend(poll_folder(client, acct, folder, self.store).new_ids)
+                    got.extend(poll_folder(client, acct, folder, self.store))
                 self.failures = 0
                 if got:
                     self.on_new()

@@ -1,9 +1,11 @@
-"""Storing what a source yields: raw bytes first, one error policy for every item.
+"""Storing what a source yields: raw bytes first, one transaction per batch, one error policy
+for every source (see ``base``).
 
 One broken item never blocks the next: a file that cannot be read, a disk that is full for one
 write, a row the database refuses are each reported with the item's reference, and the loop
 goes on. Only an outage of the database itself (it cannot be reached at all) stops the pass,
-because every later item would fail the same way; the source is polled again later.
+because every later item would fail the same way; the source is polled again later and offers
+again what was not settled.
 """
 
 from __future__ import annotations
@@ -14,7 +16,7 @@ from dataclasses import dataclass, field
 import structlog
 from sqlalchemy.exc import DataError, IntegrityError
 
-from ingestd.sources.files import Broken, Incoming
+from ingestd.sources.base import Broken, Incoming, Item, Source, Stored, batched
 from ingestd.store.repo import Added, Store, rid
 
 log = structlog.get_logger("ingestd.intake")
@@ -25,39 +27,106 @@ class IngestSummary:
     new: int = 0
     already: int = 0
     failed: list[tuple[str, str]] = field(default_factory=list)
+    new_ids: list[int] = field(default_factory=list)
 
 
-def store_one(store: Store, source: str, item: Incoming, summary: IngestSummary) -> Added | None:
-    """Store one message (raw first) and count it; None when it could not be stored (the
-    reason is in ``summary.failed``, the source goes on with the next)."""
-    try:
-        added = store.add_raw(source, item.raw, item.received_at, item.ref)
-    except OSError as exc:              # disk full, permissions: nothing half-stored
-        summary.failed.append((item.ref, f"không lưu được: {exc.strerror or exc}"))
-        log.error("cannot store", source=source, ref=item.ref, error=str(exc))
-        return None
-    except (DataError, IntegrityError) as exc:      # this row, not the database
-        summary.failed.append((item.ref, "cơ sở dữ liệu từ chối bản ghi của thư này"))
-        log.error("row refused", source=source, ref=item.ref,
-                  error=" ".join(str(exc).split())[:300])
-        return None
+def _count(source: str, item: Incoming, added: Added, summary: IngestSummary) -> None:
     if added.created:
         summary.new += 1
+        summary.new_ids.append(added.id)
         log.info("stored", receipt=rid(added.id), source=source, ref=item.ref)
     else:
         summary.already += 1
+
+
+def _refused(source: str, item: Incoming, exc: Exception, summary: IngestSummary) -> None:
+    if isinstance(exc, OSError):         # disk full, permissions: nothing half-stored
+        summary.failed.append((item.ref, f"không lưu được: {exc.strerror or exc}"))
+        log.error("cannot store", source=source, ref=item.ref, error=str(exc))
+    else:                                # this row, not the database
+        summary.failed.append((item.ref, "cơ sở dữ liệu từ chối bản ghi của thư này"))
+        log.error("row refused", source=source, ref=item.ref,
+                  error=" ".join(str(exc).split())[:300])
+
+
+def store_one(store: Store, source: str, item: Incoming, summary: IngestSummary) -> Added | None:
+    """Store one message (raw first) and count it; None when it could not be stored."""
+    try:
+        added = store.add_raw(source, item.raw, item.received_at, item.ref)
+    except (OSError, DataError, IntegrityError) as exc:
+        _refused(source, item, exc, summary)
+        return None
+    _count(source, item, added, summary)
     return added
 
 
-def store_incoming(store: Store, source: str, items: Iterable[Incoming | Broken],
-                   on_item: Callable[[str], None] | None = None) -> IngestSummary:
-    summary = IngestSummary()
-    for item in items:
+def store_batch(store: Store, source: str, batch: list[Item],
+                summary: IngestSummary) -> list[Stored]:
+    """Store a batch in one transaction; if the database refuses it, one by one, so only the
+    refused row is left out."""
+    out: list[Stored] = []
+    incoming = [i for i in batch if isinstance(i, Incoming)]
+    try:
+        results = iter(store.add_raw_many(source, [(i.raw, i.received_at, i.ref)
+                                                   for i in incoming]))
+    except (DataError, IntegrityError):
+        results = None
+    for item in batch:
         if isinstance(item, Broken):
             summary.failed.append((item.ref, item.reason))
             log.warning("input skipped", source=source, ref=item.ref, reason=item.reason)
+            out.append((item, None))
+            continue
+        if results is None:
+            out.append((item, store_one(store, source, item, summary)))
+            continue
+        got = next(results)
+        if isinstance(got, Exception):
+            _refused(source, item, got, summary)
+            out.append((item, None))
         else:
-            store_one(store, source, item, summary)
-        if on_item:
-            on_item(getattr(item, "ref", ""))
+            _count(source, item, got, summary)
+            out.append((item, got))
+    return out
+
+
+def store_incoming(store: Store, source: Source,
+                   on_item: Callable[[str], None] | None = None) -> IngestSummary:
+    """Every batch the source offers, stored and then settled; the source's health recorded.
+    A failure of the backend itself (connection lost, folder gone) is recorded on the source
+    and raised to the caller, who polls again later."""
+    summary = IngestSummary()
+    try:
+        for batch in source.batches():
+            stored = store_batch(store, source.key, batch, summary)
+            source.settle(stored)
+            if on_item:
+                for item, _ in stored:
+                    on_item(item.ref)
+    except Exception as exc:
+        if source.health:
+            _record_error(store, source.key, exc)
+        raise
+    if source.health:
+        store.source_ok(source.key)
     return summary
+
+
+def _record_error(store: Store, key: str, exc: Exception) -> None:
+    try:
+        store.source_error(key, " ".join(f"{exc}".split())[:500] or type(exc).__name__)
+    except Exception:  # noqa: BLE001 - the database itself may be what failed
+        pass
+
+
+class ItemsSource:
+    """Any iterable of items as a source that needs nothing settled (``import``)."""
+
+    def __init__(self, key: str, items: Iterable[Item], health: bool = False):
+        self.key, self.items, self.health = key, items, health
+
+    def batches(self):  # type: ignore[no-untyped-def]
+        return batched(self.items)
+
+    def settle(self, stored: list[Stored]) -> None:
+        return None

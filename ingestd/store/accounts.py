@@ -12,6 +12,7 @@ import re
 import secrets
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from functools import lru_cache
 
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
@@ -28,7 +29,13 @@ ROLES = ("viewer", "clerk", "admin")
 MIN_PASSWORD = 10
 _NAME = re.compile(r"^[a-z0-9][a-z0-9._@-]{1,63}$")
 _HASHER = PasswordHasher()
-_DUMMY = _HASHER.hash("not a password of anyone")     # equal work for unknown names
+
+
+@lru_cache(maxsize=1)
+def _dummy_hash() -> str:
+    """Verified for unknown names: equal work, so timing does not tell who exists. Made on
+    first use, not on import (hashing costs ~0.1 s, which every CLI command would pay)."""
+    return _HASHER.hash("not a password of anyone")
 
 
 def _token_hash(token: str) -> str:
@@ -131,7 +138,7 @@ class Accounts:
             user = s.get(User, name)
             ok = False
             try:
-                ok = _HASHER.verify(user.password_hash if user else _DUMMY, password)
+                ok = _HASHER.verify(user.password_hash if user else _dummy_hash(), password)
             except (VerificationError, InvalidHashError):
                 ok = False
             if not ok or user is None or user.disabled:

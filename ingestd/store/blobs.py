@@ -16,17 +16,27 @@ class BlobStore:
     def __init__(self, root: Path):
         self.root = root
         self.tmp = root / "tmp"
+        self._made: set[Path] = set()        # folders known to exist: no mkdir per blob
 
     def path(self, sha256: str) -> Path:
         return self.root / sha256[:2] / sha256[2:4] / sha256
 
     def put(self, data: bytes) -> str:
+        try:
+            return self._put(data)
+        except OSError:
+            self._made.clear()               # the store may have been unmounted: look again
+            raise
+
+    def _put(self, data: bytes) -> str:
         sha = hashlib.sha256(data).hexdigest()
         target = self.path(sha)
         if target.exists() and target.stat().st_size == len(data):
             return sha
-        target.parent.mkdir(parents=True, exist_ok=True, mode=0o750)
-        self.tmp.mkdir(parents=True, exist_ok=True, mode=0o750)
+        for folder in (target.parent, self.tmp):
+            if folder not in self._made:
+                folder.mkdir(parents=True, exist_ok=True, mode=0o750)
+                self._made.add(folder)
         fd, tmp_name = tempfile.mkstemp(dir=self.tmp, prefix=sha[:12] + ".")
         try:
             with os.fdopen(fd, "wb") as fh:

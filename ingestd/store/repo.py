@@ -51,11 +51,12 @@ def retry_delay(attempts: int) -> timedelta:
 
 
 _CONTROL = dict.fromkeys(c for c in range(32) if chr(c) not in "\t\n\r")
+_HAS_CONTROL = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f]")
 
 
 def _sanitize(value: str) -> str:
     """Text as a row can hold it: no NUL (PostgreSQL refuses it) nor other control chars."""
-    return value.translate(_CONTROL) if any(ord(c) < 32 for c in value) else value
+    return value.translate(_CONTROL) if _HAS_CONTROL.search(value) else value
 
 
 @event.listens_for(Session, "before_flush")
@@ -160,28 +161,57 @@ class Store:
     def add_raw(self, source: str, raw: bytes, received_at: datetime,
                 source_ref: str | None = None) -> Added:
         """Store a message: blob first, then its row. Same (source, bytes) -> nothing new."""
-        sha = hashlib.sha256(raw).hexdigest()
-        with self.session() as s:
-            existing = s.exec(select(Receipt.id).where(Receipt.source == source,
-                                                       Receipt.sha256 == sha)).first()
-            if existing is not None:
-                return Added(existing, False)
-        self.blobs.put(raw)
-        head = _quick_headers(raw)
-        row = Receipt(source=source, sha256=sha, message_id=head["message_id"],
-                      received_at=to_db(received_at), stored_at=utcnow(), source_ref=source_ref,
-                      size=len(raw), date_header=head["date"], state=NEW)
-        with self.session() as s:
-            s.add(row)
-            try:
-                s.commit()
-            except IntegrityError:       # another process stored it meanwhile
-                s.rollback()
+        try:
+            got = self.add_raw_many(source, [(raw, received_at, source_ref)])[0]
+        except IntegrityError:                  # another process stored it meanwhile
+            sha = hashlib.sha256(raw).hexdigest()
+            with self.session() as s:
                 existing = s.exec(select(Receipt.id).where(Receipt.source == source,
-                                                           Receipt.sha256 == sha)).one()
-                return Added(existing, False)
-            assert row.id is not None
-            return Added(row.id, True)
+                                                           Receipt.sha256 == sha)).first()
+            if existing is None:
+                raise
+            return Added(existing, False)
+        if isinstance(got, OSError):
+            raise got
+        return got
+
+    def add_raw_many(self, source: str, items: list[tuple[bytes, datetime, str | None]]
+                     ) -> list[Added | OSError]:
+        """Store a batch: every blob first (fsynced), then all their rows in one transaction.
+        A blob that cannot be written is that item's OSError (its row is not added); a row the
+        database refuses raises for the batch (store them one by one to find it)."""
+        shas = [hashlib.sha256(raw).hexdigest() for raw, _, _ in items]
+        with self.session() as s:
+            known = dict(s.exec(select(Receipt.sha256, Receipt.id).where(
+                Receipt.source == source, col(Receipt.sha256).in_(set(shas)))).all())
+        out: list[Added | OSError | Receipt] = []
+        fresh: dict[str, Receipt] = {}
+        now = utcnow()
+        for sha, (raw, received_at, ref) in zip(shas, items):
+            if sha in known:
+                out.append(Added(known[sha], False))
+            elif sha in fresh:                  # the same bytes twice in one batch
+                out.append(Added(-1, False))
+            else:
+                try:
+                    self.blobs.put(raw)
+                except OSError as exc:
+                    out.append(exc)
+                    continue
+                head = _quick_headers(raw)
+                fresh[sha] = Receipt(source=source, sha256=sha, message_id=head["message_id"],
+                                     received_at=to_db(received_at), stored_at=now,
+                                     source_ref=ref, size=len(raw), date_header=head["date"],
+                                     state=NEW)
+                out.append(fresh[sha])
+        if fresh:
+            with self.session() as s:
+                s.add_all(fresh.values())
+                s.commit()
+        ids = {sha: row.id for sha, row in fresh.items()}
+        return [Added(o.id, True) if isinstance(o, Receipt) and o.id is not None else
+                Added(ids[sha], False) if isinstance(o, Added) and o.id == -1 else o
+                for sha, o in zip(shas, out)]  # type: ignore[misc]
 
     def source_refs(self, source: str) -> set[str]:
         with self.session() as s:
@@ -253,26 +283,29 @@ class Store:
     def save_results(self, results: list[Outcome]) -> None:
         """Record what reading and matching found, for a batch, in one transaction; replaces
         earlier matches (idempotent)."""
+        if not results:
+            return
+        ids = [o.receipt_id for o in results]
+        now = utcnow()
         with self.session() as s:
+            rows = {r.id: r for r in s.exec(select(Receipt).where(col(Receipt.id).in_(ids)))}
+            s.exec(delete(ReceiptMatch).where(col(ReceiptMatch.receipt_id).in_(ids)))
+            s.exec(delete(ReceiptFault).where(col(ReceiptFault.receipt_id).in_(ids)))
             for o in results:
-                row = s.get(Receipt, o.receipt_id)
-                assert row is not None
+                row = rows[o.receipt_id]
                 if o.doc is not None:
                     row.document = o.doc.to_json()
                     row.sender = o.doc.sender or o.doc.organ_id
                     row.subject = o.doc.subject[:2000] if o.doc.subject else None
                     row.own_number = o.doc.own_number
                     row.message_id = row.message_id or o.doc.message_id
-                row.read_at = utcnow()             # last read or matched: data_version sees it
+                row.read_at = now                  # last read or matched: data_version sees it
                 row.state, row.reason, row.unit = o.state, o.reason, o.unit
                 row.lease_owner, row.lease_until = None, None
                 row.evidence = json.dumps(o.evidence, ensure_ascii=False, default=str)
-                s.exec(delete(ReceiptMatch).where(col(ReceiptMatch.receipt_id) == o.receipt_id))
-                s.exec(delete(ReceiptFault).where(col(ReceiptFault.receipt_id) == o.receipt_id))
-                for report, period, conf in o.matches:
-                    s.add(ReceiptMatch(receipt_id=o.receipt_id, report=report, period=period,
-                                       unit=o.unit or "", confidence=conf))
-                s.add(row)
+                s.add_all(ReceiptMatch(receipt_id=o.receipt_id, report=report, period=period,
+                                       unit=o.unit or "", confidence=conf)
+                          for report, period, conf in o.matches)
             s.commit()
 
     def withdraw(self, document_id: str, unit: str, by: int) -> list[int]:
@@ -317,6 +350,12 @@ class Store:
                 s.add(row)
             s.commit()
         return quarantined
+
+    def reader_faulted(self, ids: list[int]) -> set[int]:
+        """Those of ``ids`` whose reading has crashed or stalled a reader before."""
+        with self.session() as s:
+            return set(s.exec(select(ReceiptFault.receipt_id).where(
+                col(ReceiptFault.receipt_id).in_(ids), ReceiptFault.kind == "reader")))
 
     def faults(self) -> list[ReceiptFault]:
         with self.session() as s:

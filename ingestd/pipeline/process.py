@@ -1,0 +1,135 @@
+"""The processing loop: claim batches, let the reader pool read and match them, record each
+batch in one transaction. Every stage is idempotent: a crash anywhere is repaired by running
+``process_pending`` again (an unfinished receipt is still ``new``; its lease lapses or, when
+its owner is dead, is freed at once).
+"""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Callable
+from typing import TypeVar
+
+from ingestd.pipeline.readers import ReaderPool
+from ingestd.pipeline.stages import (
+    Job,
+    ProcessSummary,
+    claim,
+    context,
+    job_of,
+    outcome,
+    read_blob,
+    record,
+)
+from ingestd.read.document import Document
+from ingestd.services import Services
+from ingestd.store.db import from_db
+from ingestd.store.repo import Fault, Outcome, owner_id
+
+WAIT_SECONDS = 1.0          # how long to wait for results before looking at ``stop`` again
+FOLLOW_SECONDS = 0.05       # how often to look for newly stored receipts while following
+T = TypeVar("T")
+
+
+def process_pending(svc: Services, stop: threading.Event | None = None, batch: int = 64,
+                    follow: threading.Event | None = None) -> ProcessSummary:
+    """Read and match every receipt in state ``new``. The next batch is claimed while the
+    readers work, so they are never idle at a batch boundary; results are saved a batch at a
+    time (one commit per batch, not per message). With ``follow``, receipts stored meanwhile
+    are taken up too, until ``follow`` is set (the storing is over) and none is left."""
+    summary = ProcessSummary()
+    owner = owner_id()
+    sources: dict[int, str] = {}
+    done: list[Outcome | Fault] = []
+    jobs: list[Job] = []
+    with ReaderPool(svc.settings.workers, context(svc)) as pool:
+        exhausted = False
+        while True:
+            stopping = bool(stop and stop.is_set())
+            if stopping:
+                pool.drop_queued()              # their leases lapse; the next run takes them
+            elif jobs:
+                sources.update((j.receipt_id, j.source) for j in jobs)
+                pool.submit(jobs)
+                jobs = []
+            if not stopping and not exhausted and pool.outstanding < batch:
+                storing = follow is not None and not follow.is_set()
+                jobs = claim(svc.store, owner, batch)
+                if jobs:
+                    continue
+                exhausted = not storing
+                if storing and pool.outstanding == 0:
+                    follow.wait(FOLLOW_SECONDS)  # type: ignore[union-attr]
+                    continue
+            if pool.outstanding == 0:
+                break
+            done.extend(pool.collect(WAIT_SECONDS))
+            if len(done) >= batch or pool.outstanding == 0:
+                record(svc.store, done, sources, summary)
+                done = []
+    if done:
+        record(svc.store, done, sources, summary)
+    return summary
+
+
+def while_storing(svc: Services, store: Callable[[], T],
+                  stop: threading.Event | None = None) -> tuple[T, ProcessSummary]:
+    """Run ``store()`` here while the readers process what it stores, in a thread beside it:
+    storing (network, fsync, inserts) and reading (CPU in the readers) overlap."""
+    finished = threading.Event()
+    out: dict[str, ProcessSummary | BaseException] = {}
+
+    def work() -> None:
+        try:
+            out["summary"] = process_pending(svc, stop, follow=finished)
+        except BaseException as exc:  # noqa: BLE001 - raised again in the caller's thread
+            out["error"] = exc
+
+    thread = threading.Thread(target=work, name="process-while-storing", daemon=True)
+    thread.start()
+    try:
+        stored = store()
+    finally:
+        finished.set()
+        thread.join()
+    if "error" in out:
+        raise out["error"]  # type: ignore[misc]
+    return stored, out["summary"]  # type: ignore[return-value]
+
+
+def rematch(svc: Services, receipt_id: int) -> str:
+    """Match one receipt again from its stored reading (no re-read, no process forked): what
+    an undone decision needs. A receipt never read stays ``new`` for the daemon."""
+    row = svc.store.get(receipt_id)
+    if row.document is None:
+        return row.state
+    result = outcome(context(svc), receipt_id, Document.from_json(row.document),
+                     from_db(row.received_at), row.source, keep_doc=False)
+    svc.store.save_results([result])
+    return result.state
+
+
+def reprocess(svc: Services, reread: bool = False) -> ProcessSummary:
+    """Re-match every stored receipt with the current rules (re-reading blobs if asked).
+    A receipt a clerk assigned keeps the clerk's decision."""
+    summary = ProcessSummary()
+    ctx = context(svc)
+    ids = svc.store.all_ids()
+    decided = {a.receipt_id: a.action for a in svc.store.assignments()
+               if a.active and a.action != "exempt"}
+    for i in range(0, len(ids), 200):
+        rows = svc.store.rows(ids[i:i + 200])
+        outcomes: list[Outcome | Fault] = []
+        for row in rows:
+            assert row.id is not None
+            if row.id in decided:              # a clerk's decision stands until it is undone
+                summary.by_state["assigned"] = summary.by_state.get("assigned", 0) + 1
+                continue
+            if row.document is None or reread:
+                fresh, doc = True, read_blob(job_of(svc.store, row, careful=True), ctx.limits)
+            else:
+                fresh, doc = False, Document.from_json(row.document)
+            outcomes.append(doc if isinstance(doc, Fault) else outcome(
+                ctx, row.id, doc, from_db(row.received_at), row.source, keep_doc=fresh))
+        record(svc.store, outcomes, {r.id: r.source for r in rows if r.id is not None}, summary)
+    return summary
