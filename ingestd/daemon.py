@@ -20,7 +20,7 @@ from apscheduler.schedulers.background import BackgroundScheduler
 from sqlalchemy.exc import SQLAlchemyError
 
 from ingestd import sdnotify
-from ingestd.config import Settings, load_settings
+from ingestd.config import ImapAccount, Settings, load_settings
 from ingestd.daemon_health import source_health, source_keys
 from ingestd.errors import IngestdError
 from ingestd.pipeline import process_pending
@@ -46,12 +46,16 @@ class CycleReport:
     quarterly: str | None = None
 
 
+RESTART_KEYS = ("database_url", "store_dir")     # the open store keeps the ones it started with
+
+
 class Daemon:
     def __init__(self, settings: Settings):
         self.svc = open_services(settings)
         self.stop = threading.Event()
         self._process_lock = threading.Lock()
         self._reload_lock = threading.Lock()
+        self._watchers: dict[str, tuple[ImapAccount, threading.Thread, threading.Event]] = {}
 
     @property
     def settings(self) -> Settings:
@@ -139,7 +143,12 @@ class Daemon:
         return [s["source"] for s in stale]
 
     def reload(self) -> bool:
-        """Reload config and rules; on any problem keep what runs and say why."""
+        """Reload config and rules (SIGHUP); on any problem keep what runs and say why.
+
+        Takes effect at once: rules, calendar, [reading], [office], notifications, workers,
+        the time zone, Maildirs and gateway folders (built for every poll), IMAP accounts
+        (watchers started, stopped or restarted). Needs a restart: RESTART_KEYS, said in the
+        log when they changed."""
         with self._reload_lock:
             try:
                 settings = load_settings(self.settings.config_path)
@@ -149,10 +158,16 @@ class Daemon:
                 self.svc.store.add_event("rules_reload_failed", str(exc))
                 return False
             old = self.svc
+            pending = [k for k in RESTART_KEYS if getattr(settings, k) != getattr(old.settings, k)]
+            if pending:
+                log.warning("changed settings take effect after a restart "
+                            "(systemctl restart ingestd)", keys=pending)
             self.svc = Services(settings, rules, type(old.calendar)(settings.timezone,
                                                                       rules.calendar), old.store)
+            if self._watchers:
+                self.sync_watchers()
             log.info("config and rules reloaded", units=len(rules.units),
-                     directives=len(rules.directives))
+                     directives=len(rules.directives), sources=source_keys(settings))
             return True
 
     # -- entry points -------------------------------------------------------------------------
@@ -176,24 +191,19 @@ class Daemon:
         sched.add_job(local_and_process, "interval", seconds=15, id="poll-local",
                       next_run_time=datetime.now(tz))
         sched.add_job(self.process, "interval", seconds=30, id="process")
-        sched.add_job(lambda: self.notify_jobs(datetime.now(tz), CycleReport()), "interval",
+        # the time zone of the moment (a reload may change it), not the one at start
+        sched.add_job(lambda: self.notify_jobs(datetime.now(self.settings.timezone),
+                                               CycleReport()), "interval",
                       minutes=5, id="notify", next_run_time=datetime.now(tz) + timedelta(seconds=20))
         wd = sdnotify.watchdog_seconds()
         sched.add_job(self.heartbeat, "interval", seconds=min(60, wd / 2) if wd else 60,
                       id="heartbeat")
-        watchers = []
-        for account in self.settings.imap:
-            watcher = ImapWatcher(account, self.svc.store, self._kick, self.stop)
-            t = threading.Thread(target=watcher.run, name=f"imap-{account.name}", daemon=True)
-            watchers.append(t)
-
         reload_wanted = threading.Event()
         signal.signal(signal.SIGTERM, lambda *_: self.stop.set())
         signal.signal(signal.SIGINT, lambda *_: self.stop.set())
         signal.signal(signal.SIGHUP, lambda *_: reload_wanted.set())
         sched.start()
-        for t in watchers:
-            t.start()
+        self.sync_watchers()
         sdnotify.notify("READY=1\nSTATUS=running")
         log.info("ingestd running", sources=source_keys(self.settings))
         # The watchdog is fed from this loop, which touches no database: a PostgreSQL outage
@@ -209,13 +219,31 @@ class Daemon:
         sdnotify.notify("STOPPING=1")
         log.info("stopping: finishing the current message")
         sched.shutdown(wait=True)
-        for t in watchers:
-            t.join(timeout=15)
+        self.sync_watchers(stopping=True)
         if self._process_lock.acquire(timeout=60):   # a kicked batch finishes its message
             self._process_lock.release()
         self.svc.close()
         log.info("stopped")
         return 0
+
+    def sync_watchers(self, stopping: bool = False) -> None:
+        """One IMAP watcher per configured account: a reload that adds, removes or changes an
+        account starts, stops or restarts its watcher; the others keep their connection."""
+        wanted = {} if stopping else {a.name: a for a in self.settings.imap}
+        for name, (account, thread, stop) in list(self._watchers.items()):
+            if wanted.get(name) != account:
+                stop.set()
+                thread.join(timeout=15)
+                del self._watchers[name]
+                if not stopping:
+                    log.info("IMAP account stopped after reload", account=name)
+        for name, account in wanted.items():
+            if name not in self._watchers:
+                stop = threading.Event()
+                watcher = ImapWatcher(account, self.svc.store, self._kick, stop)
+                thread = threading.Thread(target=watcher.run, name=f"imap-{name}", daemon=True)
+                self._watchers[name] = (account, thread, stop)
+                thread.start()
 
     def _kick(self) -> None:
         threading.Thread(target=self.process, name="process-kick", daemon=True).start()

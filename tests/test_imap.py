@@ -104,6 +104,30 @@ def test_new_mail_arrives_while_running(project, mbox, idle):
         assert stop(proc) == 0
 
 
+def test_sighup_starts_an_account_added_to_the_config(project, mbox):
+    """An [[imap]] account added while the daemon runs is fetched after `systemctl reload`;
+    a setting that needs a restart is named in the log instead of being silently ignored."""
+    project.write_config("")
+    log = project.root / "daemon.log"
+    proc = start(project.config, mbox.env)
+    try:
+        assert wait_for(lambda: "ingestd running" in log.read_text(), 30)
+        mbox.append(1, 2)
+        mbox.config(project, poll=1)
+        project.config.write_text(project.config.read_text().replace(
+            'database_url = "sqlite:///var/ingestd.db"',
+            'database_url = "sqlite:///var/elsewhere.db"'))
+        proc.send_signal(signal.SIGHUP)
+        assert wait_for(lambda: "config and rules reloaded" in log.read_text(), 15)
+        assert "take effect after a restart" in log.read_text() and "database_url" in log.read_text()
+        project.write_config(project.extra)                 # back to the database in use
+        assert wait_for(lambda: len(receipts(project)) == 1, 30)
+        mbox.append(2, 3)                                   # and the new watcher keeps watching
+        assert wait_for(lambda: len(receipts(project)) == 2, 30)
+    finally:
+        assert stop(proc) == 0
+
+
 def test_sigterm_exits_cleanly_within_seconds(project, mbox):
     mbox.config(project, poll=1)
     proc = start(project.config, mbox.env)

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from pathlib import Path
 
 import pytest
-from sqlalchemy import text
+from sqlalchemy import inspect, text
 
 from ingestd.store.blobs import BlobStore
 from ingestd.store.db import LATEST, from_db, schema_version
@@ -90,8 +91,8 @@ def test_schema_version_and_migrations_are_idempotent(store, db_url, tmp_path):
 def test_a_newer_database_is_refused(store, db_url, tmp_path):
     from ingestd.errors import IngestdError
 
-    with store.engine.begin() as conn:
-        conn.execute(text("UPDATE schema_version SET version = 999"))
+    with store.engine.begin() as conn:                  # migrated by a later ingestd
+        conn.execute(text("UPDATE alembic_version SET version_num = '0999'"))
     with pytest.raises(IngestdError, match="newer than this ingestd"):
         Store(db_url, BlobStore(tmp_path / "store"))
 
@@ -105,7 +106,9 @@ def test_blobs_are_content_addressed_and_read_only(tmp_path):
     assert list((tmp_path / "s" / "tmp").iterdir()) == []
 
 
-def test_a_version_1_database_is_migrated_with_its_data(db_url, tmp_path):
+def test_a_version_1_schema_is_migrated_with_its_data(db_url, tmp_path):
+    """On both databases: the v1 columns, a v1 schema_version table (PostgreSQL has no v1
+    file to start from; the real SQLite file of v1 is the next test)."""
     first = Store(db_url, BlobStore(tmp_path / "store"))
     added = first.add_raw("import", raw(), WHEN)
     with first.engine.begin() as conn:           # make it look like a v1 database
@@ -116,7 +119,9 @@ def test_a_version_1_database_is_migrated_with_its_data(db_url, tmp_path):
         conn.execute(text("INSERT INTO assignment (receipt_id, unit, report, exempt, actor, "
                           "created_at) VALUES (:r, 'so-khdt', '760-ha-tang', false, 'vanthu', "
                           ":t)"), {"r": added.id, "t": WHEN})
-        conn.execute(text("UPDATE schema_version SET version = 1"))
+        conn.execute(text("DROP TABLE alembic_version"))
+        conn.execute(text("CREATE TABLE schema_version (id INTEGER PRIMARY KEY, version INTEGER)"))
+        conn.execute(text("INSERT INTO schema_version VALUES (1, 1)"))
     first.close()
     again = Store(db_url, BlobStore(tmp_path / "store"))
     try:
@@ -137,3 +142,32 @@ def test_a_dead_local_process_lease_is_taken_over(store):
     added = store.add_raw("import", raw(), WHEN)
     assert store.claim_pending(f"{socket.gethostname()}:999999999", 10) == [added.id]
     assert store.claim_pending(f"{socket.gethostname()}:{os.getpid()}", 10) == [added.id]
+
+
+def test_a_real_version_1_database_file_is_migrated_and_keeps_its_story(tmp_path, project, cli):
+    """tests/data/v1-laichau-2019.sqlite was written by ingestd at schema v1 (commit c0c871e~1)
+    after importing the sample Maildir and a clerk's `assign r-000004 --unit so-ldtbxh`."""
+    import shutil
+
+    db = tmp_path / "v1.sqlite"
+    shutil.copy(Path(__file__).parent / "data" / "v1-laichau-2019.sqlite", db)
+    project.database_url = f"sqlite:///{db}"
+    project.write_config()
+    store = Store(project.database_url, BlobStore(tmp_path / "store"))
+    try:
+        assert store.version == LATEST and schema_version(store.engine) == LATEST
+        with store.engine.connect() as conn:
+            assert not inspect(conn).has_table("schema_version")
+        assert store.count_by_state() == {"matched": 50, "review": 4, "ignored": 2}
+        [decision] = store.assignments(4)
+        assert decision.action == "assign" and decision.active and decision.unit == "so-ldtbxh"
+    finally:
+        store.close()
+    status = cli.json(project, "status", "--report", "760-ha-tang", "--at", "2019-06-28")
+    ldtbxh = next(u for u in status["reports"][0]["units"] if u["unit"] == "so-ldtbxh")
+    assert ldtbxh["status"] in ("on_time", "late")        # the clerk's decision still counts
+    code, out, err = cli(project, "unassign", "r-000004", "--reason", "nhầm")   # v3 on v1 data
+    assert code == 0, err
+    status = cli.json(project, "status", "--report", "760-ha-tang", "--at", "2019-06-28")
+    ldtbxh = next(u for u in status["reports"][0]["units"] if u["unit"] == "so-ldtbxh")
+    assert ldtbxh["status"] == "missing"

@@ -21,6 +21,7 @@ Readers never log, take locks or touch the database: they get a job on a pipe an
 
 from __future__ import annotations
 
+import faulthandler
 import multiprocessing as mp
 import os
 import resource
@@ -65,6 +66,7 @@ def _mapped_bytes() -> int:
 def _reader_main(conn: Connection, ctx: Context, recycle_after: int) -> None:
     """A reader: jobs in, results out, until told to stop or time to retire."""
     die_with_parent()
+    faulthandler.disable()          # a parser that aborts is reported by the pool, once
     for sig in (signal.SIGTERM, signal.SIGHUP):
         signal.signal(sig, signal.SIG_DFL)
     signal.signal(signal.SIGINT, signal.SIG_IGN)
@@ -168,7 +170,7 @@ class ReaderPool:
     def _spawn(self) -> _Reader:
         parent, child = _FORK.Pipe(duplex=True)
         proc = _FORK.Process(target=_reader_main, args=(child, self.ctx, self.recycle_after),
-                             name="ingestd-reader", daemon=True)
+                             name="ingestd-reader")   # not daemonic: careful mode forks
         proc.start()
         child.close()
         reader = _Reader(proc, parent)

@@ -25,7 +25,7 @@ from imapclient import IMAPClient, SocketTimeout
 from imapclient.exceptions import IMAPClientError
 
 from ingestd.config import ImapAccount, folder_key
-from ingestd.errors import SourceError, TransientSourceError
+from ingestd.errors import TransientSourceError
 from ingestd.sources.base import Incoming, Item, Stored
 from ingestd.sources.intake import store_incoming
 from ingestd.store.repo import Store
@@ -59,6 +59,7 @@ class ImapFolder:
         self.state = store.source_state(self.key)
         self.uidvalidity = 0
         self.batch_uids: list[int] = []
+        self.held = False           # a message of this poll was not stored: keep the UID before it
 
     def batches(self) -> Iterator[list[Item]]:
         info = self.client.select_folder(self.folder, readonly=self.account.after_fetch == "keep")
@@ -95,15 +96,18 @@ class ImapFolder:
 
     def settle(self, stored: list[Stored]) -> None:
         """Flag or move what was stored, then remember the batch's last UID -- unless a message
-        of it could not be stored: then the folder is read again from there next time (what was
-        stored is recognised by its bytes and not stored twice)."""
+        of this poll could not be stored: from then on the last UID stays before it, so the
+        next poll offers it again (what was stored meanwhile is known by its bytes)."""
         done = [int(item.ref.rsplit(":", 1)[1]) for item, added in stored if added is not None]
         _after_fetch(self.client, self.account, done)
-        if any(added is None for _, added in stored):
-            raise SourceError(f"{self.key}: {sum(a is None for _, a in stored)} thư chưa lưu "
-                              "được; sẽ đọc lại ở lần sau")
-        self.state.uidvalidity, self.state.last_uid = self.uidvalidity, max(self.batch_uids)
-        self.store.save_source_state(self.state)
+        missed = [int(item.ref.rsplit(":", 1)[1]) for item, added in stored if added is None]
+        if missed and not self.held:
+            self.held = True
+            self.state.uidvalidity, self.state.last_uid = self.uidvalidity, min(missed) - 1
+            self.store.save_source_state(self.state)
+        if not self.held:
+            self.state.uidvalidity, self.state.last_uid = self.uidvalidity, max(self.batch_uids)
+            self.store.save_source_state(self.state)
 
 
 def _after_fetch(client: IMAPClient, account: ImapAccount, uids: list[int]) -> None:

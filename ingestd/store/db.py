@@ -1,50 +1,31 @@
 """Engine creation (SQLite with WAL and synchronous=FULL, or PostgreSQL) and migrations.
 
-Migrations are numbered steps; ``schema_version`` records the last applied. A new database is
-created at the latest version; an older one is brought forward step by step in a transaction.
+Migrations are alembic revisions in ``store/migrations/versions`` (numbered 0001, 0002, ...),
+run by ``migrate`` on every start, in one transaction, under a lock (two processes starting on
+one database do not both migrate it). A new database is created from the models and stamped at
+the head, as alembic advises; an older one is upgraded revision by revision. A database made
+before alembic (its version in a ``schema_version`` table) is stamped at that revision first.
+Revisions change existing tables; a table new in a release is created from the models.
 """
 
 from __future__ import annotations
 
 import fcntl
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 
+from alembic import command
+from alembic.config import Config
+from alembic.runtime.migration import MigrationContext
+from alembic.script import ScriptDirectory
 from sqlalchemy import event, inspect, text
 from sqlalchemy.engine import Connection, Engine
-from sqlmodel import Session, SQLModel, create_engine, select
+from sqlmodel import SQLModel, create_engine
 
 from ingestd.errors import IngestdError
 from ingestd.store import models
-
-
-def _v2_receipt_lease(conn: Connection) -> None:
-    """v2: receipts are claimed with a lease, so two daemons on one database never read and
-    match the same receipt at once."""
-    columns = {c["name"] for c in inspect(conn).get_columns("receipt")}
-    if "lease_owner" not in columns:
-        conn.execute(text("ALTER TABLE receipt ADD COLUMN lease_owner VARCHAR(100)"))
-    if "lease_until" not in columns:
-        kind = "TIMESTAMP WITH TIME ZONE" if conn.dialect.name == "postgresql" else "DATETIME"
-        conn.execute(text(f"ALTER TABLE receipt ADD COLUMN lease_until {kind}"))
-
-
-def _v3_decisions(conn: Connection) -> None:
-    """v3: clerks' decisions can be ignores, and can be undone (who, when, why)."""
-    columns = {c["name"] for c in inspect(conn).get_columns("assignment")}
-    kind = "TIMESTAMP WITH TIME ZONE" if conn.dialect.name == "postgresql" else "DATETIME"
-    for name, sql in (("kind", "VARCHAR(20)"), ("undone_at", kind), ("undone_by", "VARCHAR(100)"),
-                      ("undo_reason", "TEXT")):
-        if name not in columns:
-            conn.execute(text(f"ALTER TABLE assignment ADD COLUMN {name} {sql}"))
-
-
-# Each step brings the schema from version i to i + 1. Version 1 is the initial schema; a new
-# database is created from the models at the latest version directly.
-MIGRATIONS: list[Callable[[Connection], None]] = [_v2_receipt_lease, _v3_decisions]
-LATEST = 1 + len(MIGRATIONS)
 
 
 def utcnow() -> datetime:
@@ -95,31 +76,54 @@ def _schema_lock(engine: Engine) -> Iterator[None]:
             fcntl.flock(fh, fcntl.LOCK_UN)
 
 
+MIGRATIONS_DIR = Path(__file__).parent / "migrations"
+
+
+def _alembic(conn: Connection) -> Config:
+    cfg = Config()
+    cfg.set_main_option("script_location", str(MIGRATIONS_DIR))
+    cfg.attributes["connection"] = conn
+    return cfg
+
+
+def _revisions() -> list[str]:
+    script = ScriptDirectory.from_config(_alembic(None))  # type: ignore[arg-type]
+    return [r.revision for r in script.walk_revisions()]
+
+
+LATEST = max(int(r) for r in _revisions())
+
+
 def migrate(engine: Engine) -> int:
     """Create or upgrade the schema; returns the version now in force."""
     _ = models  # the tables register themselves on import
     with _schema_lock(engine), engine.begin() as conn:
         if engine.dialect.name == "postgresql":
             conn.execute(text("SELECT pg_advisory_xact_lock(7401001)"))
-        has_version = inspect(conn).has_table("schema_version")
-        if not has_version:
+        cfg = _alembic(conn)
+        tables = set(inspect(conn).get_table_names())
+        if "alembic_version" in tables:
+            current = MigrationContext.configure(conn).get_current_revision()
+        elif "schema_version" in tables:           # made before alembic: its number
+            number = conn.execute(text("SELECT version FROM schema_version WHERE id = 1")).scalar()
+            current = f"{int(number or 1):04d}"
+        else:
             SQLModel.metadata.create_all(conn)
-            conn.execute(text("INSERT INTO schema_version (id, version) VALUES (1, :v)"),
-                         {"v": LATEST})
+            command.stamp(cfg, "head")
             return LATEST
-        current = conn.execute(text("SELECT version FROM schema_version WHERE id = 1")).scalar()
-        current = int(current or 1)
-        if current > LATEST:
+        if current is not None and current not in _revisions():
             raise IngestdError(f"the database is at schema version {current}, newer than this "
-                               f"ingestd ({LATEST}); upgrade ingestd")
-        for step in MIGRATIONS[current - 1:]:
-            step(conn)
-        SQLModel.metadata.create_all(conn)   # tables added by later versions
-        conn.execute(text("UPDATE schema_version SET version = :v WHERE id = 1"), {"v": LATEST})
+                               f"ingestd ({LATEST:04d}); upgrade ingestd")
+        if "alembic_version" not in tables:
+            command.stamp(cfg, current or "0001")
+            conn.execute(text("DROP TABLE schema_version"))
+        command.upgrade(cfg, "head")
+        SQLModel.metadata.create_all(conn)         # tables new in this release
         return LATEST
 
 
 def schema_version(engine: Engine) -> int:
-    with Session(engine) as s:
-        row = s.exec(select(models.SchemaVersion)).first()
-        return row.version if row else 0
+    """The revision the database is at, as a number (0: not created)."""
+    with engine.connect() as conn:
+        current = MigrationContext.configure(conn).get_current_revision()
+    return int(current) if current else 0

@@ -8,12 +8,6 @@ from sqlalchemy import Column, Index, LargeBinary, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
 
 
-class SchemaVersion(SQLModel, table=True):
-    __tablename__ = "schema_version"
-    id: int = Field(default=1, primary_key=True)
-    version: int
-
-
 class Receipt(SQLModel, table=True):
     """One stored message: the incoming register (sổ văn bản đến)."""
 
