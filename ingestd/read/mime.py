@@ -1,7 +1,14 @@
-"""E-mail (MIME) -> Document, via mail-parser on the raw bytes.
+"""E-mail (MIME) -> Document: one parse of each message, and each library where it is right.
 
-mail-parser gives the decoded headers, the attachment list (RFC 2231 names) and defects. Body
-text is decoded here from each part's bytes, because Vietnamese mail arrives as UTF-8,
+* Headers: the standard library's header registry on the raw header block (``headers``):
+  addresses must be parsed before encoded words are decoded (a forged encoded From:), which
+  mail-parser's decoded headers cannot give.
+* The MIME tree, attachments (RFC 2231 names) and defects: mail-parser, whose parsed tree is
+  then walked here for the bodies (so the message is parsed once).
+* Messages above ``mime_stream.STREAM_ABOVE_BYTES``: no tree at all; parts are found in the raw
+  bytes and each attachment decoded from its slice when it is read (``mime_stream``).
+
+Body text is decoded here from each part's bytes, because Vietnamese mail arrives as UTF-8,
 windows-1258 (with combining tone marks), undeclared 8-bit, or under a wrong label, and a
 lossy decode cannot be undone. Everything ends NFC-normalised.
 """
@@ -20,7 +27,9 @@ from email.message import Message
 from html.parser import HTMLParser
 
 import mailparser
+from mailparser.utils import decode_header_part, mime_header_view
 
+from ingestd.read import mime_stream
 from ingestd.read.attachments import Extracted, decode_text
 from ingestd.read.budget import Budget
 from ingestd.read.document import Document, PartProblem, TextPart
@@ -123,38 +132,57 @@ def _walk_bodies(msg: Message, limits: ReadLimits, doc: Document) -> None:
         except (ValueError, binascii.Error, AssertionError):
             doc.problems.append(PartProblem(where, "phần thân thư mã hóa hỏng"))
             continue
-        text = decode_body(data[:limits.max_text_chars * 4], part.get_content_charset())
-        if ctype == "text/html":
-            if any(p.location == where for p in doc.parts):
-                continue    # the text/plain alternative is already there
-            text = html_to_text(text)
-        text, enc = to_unicode(clean(text))
-        if enc and enc not in doc.legacy_encodings:
-            doc.legacy_encodings.append(enc)
-        if text.strip():
-            doc.parts.append(TextPart(where, text[:limits.max_text_chars]))
+        _add_body(doc, where, ctype, part.get_content_charset(), data, limits)
 
 
-# mail-parser keeps base64 copies of every attachment: above this size the standard library's
-# parser alone reads the message (a 31 MB attachment cost ~560 MB through mail-parser).
-STDLIB_ABOVE_BYTES = 8 * 1024 * 1024
+def _add_body(doc: Document, where: str, ctype: str, charset: str | None, data: bytes,
+              limits: ReadLimits) -> None:
+    text = decode_body(data[:limits.max_text_chars * 4], charset)
+    if ctype == "text/html":
+        if any(p.location == where for p in doc.parts):
+            return          # the text/plain alternative is already there
+        text = html_to_text(text)
+    text, enc = to_unicode(clean(text))
+    if enc and enc not in doc.legacy_encodings:
+        doc.legacy_encodings.append(enc)
+    if text.strip():
+        doc.parts.append(TextPart(where, text[:limits.max_text_chars]))
 
 
-def _stdlib_attachments(msg: Message) -> list[dict[str, object]]:
-    """Attachments from the stdlib tree: like mail-parser's, with the bytes under "data"."""
-    out: list[dict[str, object]] = []
-    for part in msg.walk():
-        if part.is_multipart():
-            continue
-        filename = part.get_filename()
-        if not filename and part.get_content_disposition() != "attachment":
-            continue
+def _streamed(raw: bytes, limits: ReadLimits, doc: Document) -> list[dict[str, object]]:
+    """Bodies into ``doc`` and the attachments (bytes under "data"), from a large message
+    without a parsed tree (``mime_stream``)."""
+    attachments: list[dict[str, object]] = []
+    for leaf in mime_stream.leaves(raw, limits.max_mime_parts, limits.max_nesting * 4):
+        name = _attachment_name(leaf.headers)
         try:
-            data = part.get_payload(decode=True) or b""
-        except (ValueError, binascii.Error, AssertionError):
-            data = b""
-        out.append({"filename": _decoded_value(filename or "attachment"), "data": data})
-    return out
+            if name is not None:
+                attachments.append({"filename": name, "data": leaf.payload})
+            elif leaf.headers.get_content_type() in ("text/plain", "text/html"):
+                _add_body(doc, leaf.where, leaf.headers.get_content_type(),
+                          leaf.headers.get_content_charset(), leaf.payload(), limits)
+        except (ValueError, binascii.Error):
+            doc.problems.append(PartProblem(leaf.where, "phần thân thư mã hóa hỏng"))
+    return attachments
+
+
+def _attachment_name(part: Message) -> str | None:
+    """mail-parser's rule for what is an attachment and its name, for a part it did not parse:
+    a file name; else a Content-ID on a non-text part; else an RTF body or a disposition of
+    attachment. None: not an attachment."""
+    view, _ = mime_header_view(part)
+    filename = decode_header_part(view.get_filename())
+    if filename:
+        return filename
+    subtype = str(view.get_content_subtype() or "")
+    content_id = str(view.get("content-id") or "")
+    if content_id and subtype not in ("html", "plain"):
+        return content_id
+    if subtype == "rtf":
+        return "body.rtf"
+    if str(view.get_content_disposition() or "").lower() == "attachment":
+        return "attachment.txt"
+    return None
 
 
 def _decoded_value(value: str) -> str:
@@ -166,24 +194,33 @@ def _decoded_value(value: str) -> str:
 
 
 def _parse_tree(raw: bytes, doc: Document) -> tuple[Message | None, list, list[str]]:
-    """The MIME tree, through mail-parser (attachments, defects); the standard parser alone
-    for very large messages; None when the tree is too deep for either (headers still read)."""
-    if len(raw) <= STDLIB_ABOVE_BYTES:
-        try:
-            mp = mailparser.parse_from_bytes(raw)
-            return mp.message, mp.attachments, sorted(mp.defects_categories)
-        except RecursionError:
-            pass
-        except Exception as exc:  # noqa: BLE001 - mail-parser failed; the stdlib reads it
-            doc.problems.append(PartProblem("mime", f"mail-parser lỗi ({type(exc).__name__}); "
-                                            "đã đọc bằng bộ phân tích chuẩn", blocking=False))
+    """The MIME tree through mail-parser (attachments, defects); the standard parser alone if
+    mail-parser fails; None when the tree is too deep for either (headers still read)."""
+    try:
+        mp = mailparser.parse_from_bytes(raw)
+        return mp.message, mp.attachments, sorted(mp.defects_categories)
+    except RecursionError:
+        pass
+    except Exception as exc:  # noqa: BLE001 - mail-parser failed; the stdlib reads it
+        doc.problems.append(PartProblem("mime", f"mail-parser lỗi ({type(exc).__name__}); "
+                                        "đã đọc bằng bộ phân tích chuẩn", blocking=False))
     try:
         msg = email.message_from_bytes(raw, policy=email.policy.compat32)
-        return msg, _stdlib_attachments(msg), []
     except RecursionError:
         doc.problems.append(PartProblem("mime", "MIME lồng nhau quá sâu: chỉ đọc được phần "
                                         "tiêu đề thư"))
         return None, [], []
+    attachments = []
+    for part in msg.walk():
+        filename = part.get_filename()
+        if part.is_multipart() or (not filename and part.get_content_disposition() != "attachment"):
+            continue
+        try:
+            data = part.get_payload(decode=True) or b""
+        except (ValueError, binascii.Error, AssertionError):
+            data = b""
+        attachments.append({"filename": _decoded_value(filename or "attachment"), "data": data})
+    return msg, attachments, []
 
 
 def read_email(raw: bytes, limits: ReadLimits, extract_fn: ExtractFn) -> Document:
@@ -199,6 +236,8 @@ def read_email(raw: bytes, limits: ReadLimits, extract_fn: ExtractFn) -> Documen
     doc.auth_results = list(head.auth_results)
     if doc.subject:
         doc.parts.append(TextPart("subject", doc.subject))
+    if len(raw) > mime_stream.STREAM_ABOVE_BYTES:
+        return _read_attachments(_streamed(raw, limits, doc), limits, extract_fn, doc)
     msg, attachments, defects = _parse_tree(raw, doc)
     if defects:
         doc.problems.append(PartProblem("mime", "lỗi cấu trúc MIME: " + ", ".join(defects),
@@ -210,17 +249,28 @@ def read_email(raw: bytes, limits: ReadLimits, extract_fn: ExtractFn) -> Documen
     except RecursionError:
         doc.problems.append(PartProblem("mime", "MIME lồng nhau quá sâu: phần thân không đọc "
                                         "được"))
+    return _read_attachments(attachments, limits, extract_fn, doc)
+
+
+def _read_attachments(attachments: list[dict[str, object]], limits: ReadLimits,
+                      extract_fn: ExtractFn, doc: Document) -> Document:
+    """Each attachment read within the message's budget. An attachment is mail-parser's
+    (base64 text under "payload") or the standard library's (bytes, or a function that
+    decodes them on demand, under "data")."""
     budget = Budget(limits)
     for att in attachments:
         name = _one_line(att.get("filename") or "attachment")[:200]
         doc.attachments.append(name)
         doc.parts.append(TextPart(f"attachment-name:{name}", name))
-        payload = att.get("payload") or ""
+        payload = str(att.get("payload") or "")
         try:
             data = att["data"] if "data" in att else (
                 base64.b64decode(payload) if att.get("binary") else payload.encode("utf-8"))
+            if callable(data):
+                data = data()
         except (binascii.Error, ValueError):
             doc.problems.append(PartProblem(f"attachment:{name}", "mã base64 hỏng"))
             continue
-        budget.read(name, data, extract_fn, doc)
+        budget.read(name, data, extract_fn, doc)  # type: ignore[arg-type]
+        del data                               # one decoded attachment in memory at a time
     return doc.analyse()
