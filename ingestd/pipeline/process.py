@@ -18,7 +18,6 @@ from ingestd.pipeline.stages import (
     context,
     job_of,
     outcome,
-    read_blob,
     record,
 )
 from ingestd.read.document import Document
@@ -110,26 +109,29 @@ def rematch(svc: Services, receipt_id: int) -> str:
 
 
 def reprocess(svc: Services, reread: bool = False) -> ProcessSummary:
-    """Re-match every stored receipt with the current rules (re-reading blobs if asked).
-    A receipt a clerk assigned keeps the clerk's decision."""
+    """Re-match every stored receipt with the current rules; receipts never read (or all, with
+    ``reread``) are read again by the reader pool. A receipt a clerk assigned keeps the
+    clerk's decision."""
     summary = ProcessSummary()
     ctx = context(svc)
     ids = svc.store.all_ids()
     decided = {a.receipt_id: a.action for a in svc.store.assignments()
                if a.active and a.action != "exempt"}
-    for i in range(0, len(ids), 200):
-        rows = svc.store.rows(ids[i:i + 200])
-        outcomes: list[Outcome | Fault] = []
-        for row in rows:
-            assert row.id is not None
-            if row.id in decided:              # a clerk's decision stands until it is undone
-                summary.by_state["assigned"] = summary.by_state.get("assigned", 0) + 1
-                continue
-            if row.document is None or reread:
-                fresh, doc = True, read_blob(job_of(svc.store, row, careful=True), ctx.limits)
-            else:
-                fresh, doc = False, Document.from_json(row.document)
-            outcomes.append(doc if isinstance(doc, Fault) else outcome(
-                ctx, row.id, doc, from_db(row.received_at), row.source, keep_doc=fresh))
-        record(svc.store, outcomes, {r.id: r.source for r in rows if r.id is not None}, summary)
+    with ReaderPool(svc.settings.workers, ctx) as pool:
+        for i in range(0, len(ids), 200):
+            rows = svc.store.rows(ids[i:i + 200])
+            results: list[Outcome | Fault] = []
+            for row in rows:
+                assert row.id is not None
+                if row.id in decided:          # a clerk's decision stands until it is undone
+                    summary.by_state["assigned"] = summary.by_state.get("assigned", 0) + 1
+                elif row.document is None or reread:
+                    pool.submit([job_of(svc.store, row)])
+                else:
+                    results.append(outcome(ctx, row.id, Document.from_json(row.document),
+                                           from_db(row.received_at), row.source, keep_doc=False))
+            while pool.outstanding:
+                results.extend(pool.collect(WAIT_SECONDS))
+            record(svc.store, results, {r.id: r.source for r in rows if r.id is not None},
+                   summary)
     return summary

@@ -104,11 +104,12 @@ class _Reader:
 class ReaderPool:
     """``size`` reader processes; ``submit`` jobs, ``collect`` results as they finish."""
 
-    def __init__(self, size: int, ctx: Context, recycle_after: int = RECYCLE_AFTER):
+    def __init__(self, size: int, ctx: Context, recycle_after: int = RECYCLE_AFTER,
+                 grace: float = GRACE_SECONDS):
         self.size = max(1, size)
         self.ctx = ctx
         self.recycle_after = recycle_after
-        self.deadline = ctx.limits.message_seconds + GRACE_SECONDS
+        self.deadline = ctx.limits.message_seconds + grace
         self.readers: list[_Reader] = []
         self.queue: deque[Job] = deque()
         self.started_readers = 0
