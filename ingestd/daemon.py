@@ -56,6 +56,7 @@ class Daemon:
         self._process_lock = threading.Lock()
         self._reload_lock = threading.Lock()
         self._watchers: dict[str, tuple[ImapAccount, threading.Thread, threading.Event]] = {}
+        self._watching = False          # run_forever keeps one watcher per IMAP account
 
     @property
     def settings(self) -> Settings:
@@ -164,7 +165,7 @@ class Daemon:
                             "(systemctl restart ingestd)", keys=pending)
             self.svc = Services(settings, rules, type(old.calendar)(settings.timezone,
                                                                       rules.calendar), old.store)
-            if self._watchers:
+            if self._watching:
                 self.sync_watchers()
             log.info("config and rules reloaded", units=len(rules.units),
                      directives=len(rules.directives), sources=source_keys(settings))
@@ -203,6 +204,7 @@ class Daemon:
         signal.signal(signal.SIGINT, lambda *_: self.stop.set())
         signal.signal(signal.SIGHUP, lambda *_: reload_wanted.set())
         sched.start()
+        self._watching = True
         self.sync_watchers()
         sdnotify.notify("READY=1\nSTATUS=running")
         log.info("ingestd running", sources=source_keys(self.settings))
@@ -219,6 +221,7 @@ class Daemon:
         sdnotify.notify("STOPPING=1")
         log.info("stopping: finishing the current message")
         sched.shutdown(wait=True)
+        self._watching = False
         self.sync_watchers(stopping=True)
         if self._process_lock.acquire(timeout=60):   # a kicked batch finishes its message
             self._process_lock.release()

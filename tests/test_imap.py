@@ -109,7 +109,7 @@ def test_sighup_starts_an_account_added_to_the_config(project, mbox):
     a setting that needs a restart is named in the log instead of being silently ignored."""
     project.write_config("")
     log = project.root / "daemon.log"
-    proc = start(project.config, mbox.env)
+    proc = start(project.config)                         # the password is in the environment
     try:
         assert wait_for(lambda: "ingestd running" in log.read_text(), 30)
         mbox.append(1, 2)

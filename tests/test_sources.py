@@ -89,7 +89,7 @@ class MaildirBackend(Backend):
             (self.path / sub).mkdir(parents=True)
 
     def deliver(self, n: int, when: datetime) -> None:    # the MTA names it by delivery time
-        (self.path / "new" / f"{int(when.timestamp())}.M{n}P1.mx").write_bytes(mail(n))
+        (self.path / "new" / f"{int(when.timestamp())}.M0P{n}.mx").write_bytes(mail(n))
 
     @contextmanager
     def source(self, store: Store) -> Iterator[Source]:
