@@ -96,6 +96,30 @@ class Daemon:
             errors.append(f"{key}: {message}")
             return 0
 
+    def poll_and_process(self) -> tuple[int, list[str], int]:
+        """One pass over every source (IMAP included) while what is stored is read and matched
+        beside it (``fetch``, ``run --once``): storing waits on the network and the disk,
+        reading on the CPU of the readers, so the two overlap."""
+        storing_done = threading.Event()
+        processed = [0]
+
+        def work() -> None:
+            while True:
+                last = storing_done.is_set()
+                processed[0] += self.process()
+                if last:
+                    return
+                storing_done.wait(0.2)
+
+        thread = threading.Thread(target=work, name="process-while-polling", daemon=True)
+        thread.start()
+        try:
+            stored, errors = self.poll_local(with_imap=True)
+        finally:
+            storing_done.set()
+            thread.join()
+        return stored, errors, processed[0]
+
     def process(self) -> int:
         if not self._process_lock.acquire(blocking=False):
             return 0
@@ -174,8 +198,7 @@ class Daemon:
     # -- entry points -------------------------------------------------------------------------
     def run_once(self, at: datetime) -> CycleReport:
         report = CycleReport()
-        report.stored, report.errors = self.poll_local(with_imap=True)
-        report.processed = self.process()
+        report.stored, report.errors, report.processed = self.poll_and_process()
         self.notify_jobs(at, report, force_digest=True)
         return report
 

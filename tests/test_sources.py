@@ -19,10 +19,10 @@ from imapclient.exceptions import IMAPClientError
 from ingestd.config import GatewayInbox, ImapAccount, MaildirSource, Secret
 from ingestd.errors import SourceError
 from ingestd.sources.base import Source
-from ingestd.sources.files import iter_paths
+from ingestd.sources.files import FileTree
 from ingestd.sources.gateway import GatewayFolder
 from ingestd.sources.imap import ImapFolder, connect
-from ingestd.sources.intake import ItemsSource, store_incoming
+from ingestd.sources.intake import store_incoming
 from ingestd.sources.maildir import MaildirFolder
 from ingestd.store.blobs import BlobStore
 from ingestd.store.repo import Store
@@ -131,7 +131,7 @@ class FilesBackend(Backend):
 
     @contextmanager
     def source(self, store: Store) -> Iterator[Source]:
-        yield ItemsSource("import", iter_paths([self.path], TZ))
+        yield FileTree([self.path], TZ)
 
 
 BACKENDS = [ImapBackend, MaildirBackend, GatewayBackend, FilesBackend]

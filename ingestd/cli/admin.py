@@ -10,10 +10,11 @@ from ingestd.cli.main import command
 from ingestd.cli.output import write
 from ingestd.config import Settings
 from ingestd.match import date_like_keywords
-from ingestd.pipeline import ingest, process_pending, reprocess, while_storing
+from ingestd.pipeline import process_pending, reprocess
 from ingestd.rules import load_rules
 from ingestd.services import open_services
-from ingestd.sources.files import iter_paths
+from ingestd.sources.files import FileTree
+from ingestd.sources.intake import store_incoming
 from ingestd.vocabulary import STATE_VI
 
 
@@ -88,9 +89,9 @@ def import_(args: argparse.Namespace, settings: Settings) -> int:
     svc = open_services(settings)
     try:
         with _Progress() as progress:
-            summary, processed = while_storing(svc, lambda: ingest(
-                svc, "import", iter_paths(args.paths, settings.timezone), progress.step))
-        processed.add(process_pending(svc))     # what an earlier, interrupted run left
+            summary = store_incoming(svc.store, FileTree(args.paths, settings.timezone),
+                                     progress.step)
+        processed = process_pending(svc)
     finally:
         svc.close()
     write(f"Nhập xong: {summary.new} mới, {summary.already} đã có, "

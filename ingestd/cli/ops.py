@@ -20,8 +20,7 @@ from ingestd.vocabulary import REVIEW_STATES
 def fetch(args: argparse.Namespace, settings: Settings) -> int:
     daemon = Daemon(settings)
     try:
-        stored, errors = daemon.poll_local(with_imap=True)
-        processed = daemon.process()
+        stored, errors, processed = daemon.poll_and_process()
     finally:
         daemon.svc.close()
     write(f"Đã nhận {stored} thư mới, đã đọc và đối chiếu {processed} thư.")

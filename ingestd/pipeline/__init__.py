@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 
-from ingestd.pipeline.process import process_pending, rematch, reprocess, while_storing
+from ingestd.pipeline.process import process_pending, rematch, reprocess
 from ingestd.pipeline.stages import ProcessSummary
 from ingestd.services import Services
 from ingestd.sources.base import Item
@@ -23,5 +23,4 @@ def ingest(svc: Services, source: str, items: Iterable[Item],
     return store_incoming(svc.store, ItemsSource(source, items), on_item)
 
 
-__all__ = ["IngestSummary", "ProcessSummary", "ingest", "process_pending", "rematch", "reprocess",
-           "while_storing"]
+__all__ = ["IngestSummary", "ProcessSummary", "ingest", "process_pending", "rematch", "reprocess"]

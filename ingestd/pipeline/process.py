@@ -7,8 +7,6 @@ its owner is dead, is freed at once).
 from __future__ import annotations
 
 import threading
-from collections.abc import Callable
-from typing import TypeVar
 
 from ingestd.pipeline.readers import ReaderPool
 from ingestd.pipeline.stages import (
@@ -26,16 +24,13 @@ from ingestd.store.db import from_db
 from ingestd.store.repo import Fault, Outcome, owner_id
 
 WAIT_SECONDS = 1.0          # how long to wait for results before looking at ``stop`` again
-FOLLOW_SECONDS = 0.05       # how often to look for newly stored receipts while following
-T = TypeVar("T")
 
 
-def process_pending(svc: Services, stop: threading.Event | None = None, batch: int = 64,
-                    follow: threading.Event | None = None) -> ProcessSummary:
+def process_pending(svc: Services, stop: threading.Event | None = None,
+                    batch: int = 64) -> ProcessSummary:
     """Read and match every receipt in state ``new``. The next batch is claimed while the
     readers work, so they are never idle at a batch boundary; results are saved a batch at a
-    time (one commit per batch, not per message). With ``follow``, receipts stored meanwhile
-    are taken up too, until ``follow`` is set (the storing is over) and none is left."""
+    time (one commit per batch, not per message)."""
     summary = ProcessSummary()
     owner = owner_id()
     sources: dict[int, str] = {}
@@ -52,13 +47,9 @@ def process_pending(svc: Services, stop: threading.Event | None = None, batch: i
                 pool.submit(jobs)
                 jobs = []
             if not stopping and not exhausted and pool.outstanding < batch:
-                storing = follow is not None and not follow.is_set()
                 jobs = claim(svc.store, owner, batch)
+                exhausted = not jobs
                 if jobs:
-                    continue
-                exhausted = not storing
-                if storing and pool.outstanding == 0:
-                    follow.wait(FOLLOW_SECONDS)  # type: ignore[union-attr]
                     continue
             if pool.outstanding == 0:
                 break
@@ -69,31 +60,6 @@ def process_pending(svc: Services, stop: threading.Event | None = None, batch: i
     if done:
         record(svc.store, done, sources, summary)
     return summary
-
-
-def while_storing(svc: Services, store: Callable[[], T],
-                  stop: threading.Event | None = None) -> tuple[T, ProcessSummary]:
-    """Run ``store()`` here while the readers process what it stores, in a thread beside it:
-    storing (network, fsync, inserts) and reading (CPU in the readers) overlap."""
-    finished = threading.Event()
-    out: dict[str, ProcessSummary | BaseException] = {}
-
-    def work() -> None:
-        try:
-            out["summary"] = process_pending(svc, stop, follow=finished)
-        except BaseException as exc:  # noqa: BLE001 - raised again in the caller's thread
-            out["error"] = exc
-
-    thread = threading.Thread(target=work, name="process-while-storing", daemon=True)
-    thread.start()
-    try:
-        stored = store()
-    finally:
-        finished.set()
-        thread.join()
-    if "error" in out:
-        raise out["error"]  # type: ignore[misc]
-    return stored, out["summary"]  # type: ignore[return-value]
 
 
 def rematch(svc: Services, receipt_id: int) -> str:

@@ -61,12 +61,6 @@ class ProcessSummary:
     faults: int = 0
     by_state: dict[str, int] = field(default_factory=dict)
 
-    def add(self, other: ProcessSummary) -> None:
-        self.processed += other.processed
-        self.faults += other.faults
-        for state, n in other.by_state.items():
-            self.by_state[state] = self.by_state.get(state, 0) + n
-
 
 # -- claim ------------------------------------------------------------------------------------
 

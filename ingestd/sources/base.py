@@ -66,10 +66,3 @@ def batched(items: Iterable[Item], size: int = BATCH) -> Iterator[list[Item]]:
             batch = []
     if batch:
         yield batch
-
-
-@dataclass
-class PollResult:
-    new: int = 0
-    already: int = 0
-    failed: int = 0

@@ -25,6 +25,7 @@ from zoneinfo import ZoneInfo
 from ingestd.errors import ParseError, SourceError
 from ingestd.read.edxml import looks_like_edxml, parse_tree, trace_time
 from ingestd.sources.base import Broken, Incoming
+from ingestd.sources.intake import ItemsSource
 
 MAX_FILE_BYTES = 256 * 1024 * 1024     # a larger "message" is refused, not read into memory
 
@@ -216,3 +217,11 @@ def iter_paths(paths: list[Path], tz: ZoneInfo, named: bool = True) -> Iterator[
                 yield read_eml(path, tz, follow=named)
             except Refused as exc:
                 yield Broken(str(path), str(exc))
+
+
+class FileTree(ItemsSource):
+    """The source of ``import``: .eml, mbox, Maildir and edXML files named on the command line
+    (nothing to settle: a second import stores nothing new)."""
+
+    def __init__(self, paths: list[Path], tz: ZoneInfo):
+        super().__init__("import", iter_paths(paths, tz))

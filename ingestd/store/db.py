@@ -16,10 +16,6 @@ from contextlib import contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 
-from alembic import command
-from alembic.config import Config
-from alembic.runtime.migration import MigrationContext
-from alembic.script import ScriptDirectory
 from sqlalchemy import event, inspect, text
 from sqlalchemy.engine import Connection, Engine
 from sqlmodel import SQLModel, create_engine
@@ -77,21 +73,23 @@ def _schema_lock(engine: Engine) -> Iterator[None]:
 
 
 MIGRATIONS_DIR = Path(__file__).parent / "migrations"
+# Revisions are numbered files, 0001_....py: the head is known without importing alembic, so a
+# start on an up-to-date database (every CLI command) does not pay for it
+REVISIONS = sorted(p.name[:4] for p in (MIGRATIONS_DIR / "versions").glob("[0-9][0-9][0-9][0-9]_*.py"))
+LATEST = int(REVISIONS[-1])
 
 
-def _alembic(conn: Connection) -> Config:
+def _alembic(conn: Connection):  # type: ignore[no-untyped-def]
+    from alembic.config import Config
+
     cfg = Config()
     cfg.set_main_option("script_location", str(MIGRATIONS_DIR))
     cfg.attributes["connection"] = conn
     return cfg
 
 
-def _revisions() -> list[str]:
-    script = ScriptDirectory.from_config(_alembic(None))  # type: ignore[arg-type]
-    return [r.revision for r in script.walk_revisions()]
-
-
-LATEST = max(int(r) for r in _revisions())
+def _current(conn: Connection) -> str | None:
+    return conn.execute(text("SELECT version_num FROM alembic_version")).scalar()
 
 
 def migrate(engine: Engine) -> int:
@@ -100,20 +98,26 @@ def migrate(engine: Engine) -> int:
     with _schema_lock(engine), engine.begin() as conn:
         if engine.dialect.name == "postgresql":
             conn.execute(text("SELECT pg_advisory_xact_lock(7401001)"))
-        cfg = _alembic(conn)
         tables = set(inspect(conn).get_table_names())
         if "alembic_version" in tables:
-            current = MigrationContext.configure(conn).get_current_revision()
+            current = _current(conn)
+            if current == REVISIONS[-1]:
+                return LATEST                       # up to date: nothing to import or run
         elif "schema_version" in tables:           # made before alembic: its number
             number = conn.execute(text("SELECT version FROM schema_version WHERE id = 1")).scalar()
             current = f"{int(number or 1):04d}"
         else:
+            from alembic import command
+
             SQLModel.metadata.create_all(conn)
-            command.stamp(cfg, "head")
+            command.stamp(_alembic(conn), "head")
             return LATEST
-        if current is not None and current not in _revisions():
+        if current is not None and current not in REVISIONS:
             raise IngestdError(f"the database is at schema version {current}, newer than this "
                                f"ingestd ({LATEST:04d}); upgrade ingestd")
+        from alembic import command
+
+        cfg = _alembic(conn)
         if "alembic_version" not in tables:
             command.stamp(cfg, current or "0001")
             conn.execute(text("DROP TABLE schema_version"))
@@ -125,5 +129,7 @@ def migrate(engine: Engine) -> int:
 def schema_version(engine: Engine) -> int:
     """The revision the database is at, as a number (0: not created)."""
     with engine.connect() as conn:
-        current = MigrationContext.configure(conn).get_current_revision()
+        if not inspect(conn).has_table("alembic_version"):
+            return 0
+        current = _current(conn)
     return int(current) if current else 0
