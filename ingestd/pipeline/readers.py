@@ -10,7 +10,7 @@ outside what a reader cannot catch itself:
   child of its own, so the part that kills a reader costs only itself; a careful reading that
   still dies is a ``Fault`` (retried later, quarantined after three);
 * a reader retires itself after ``RECYCLE_AFTER`` messages, after a parser was interrupted, or
-  when its memory has grown by half its allowance, so memory stays flat over any backlog.
+  when its resident memory has grown by ``GROWTH_MB``, so memory stays flat over any backlog.
 
 Readers are forked (not spawned) so they start in milliseconds with the parsers imported, and
 they ask Linux to kill them when the thread that forked them ends (PR_SET_PDEATHSIG): a
@@ -22,9 +22,9 @@ Readers never log, take locks or touch the database: they get a job on a pipe an
 from __future__ import annotations
 
 import faulthandler
+import gc
 import multiprocessing as mp
 import os
-import resource
 import signal
 import time
 from collections import deque
@@ -36,46 +36,30 @@ import structlog
 
 from ingestd.pipeline.stages import Context, Job, read_and_match
 from ingestd.read import guard
-from ingestd.read.sandbox import die_with_parent
+from ingestd.read.sandbox import die_with_parent, limit_added_memory, memory_bytes
 from ingestd.store.repo import Fault, Outcome, rid
 
 log = structlog.get_logger("ingestd.readers")
-RECYCLE_AFTER = 200             # messages per reader before a fresh one takes over
+RECYCLE_AFTER = 100             # messages per reader before a fresh one takes over
+GROWTH_MB = 64                  # a reader whose resident memory grew more than this retires
 GRACE_SECONDS = 15.0            # on top of [reading] message_seconds before a reader is killed
 AHEAD = 2                       # jobs sent to a reader at once: it never waits for the daemon
 READER_DIED = "the reader process died"
 _FORK = mp.get_context("fork")
 
 
-def _rss_bytes() -> int:
-    try:
-        with open("/proc/self/statm") as fh:
-            return int(fh.read().split()[1]) * os.sysconf("SC_PAGE_SIZE")
-    except (OSError, ValueError, IndexError):
-        return 0
-
-
-def _mapped_bytes() -> int:
-    try:
-        with open("/proc/self/statm") as fh:
-            return int(fh.read().split()[0]) * os.sysconf("SC_PAGE_SIZE")
-    except (OSError, ValueError, IndexError):
-        return 0
-
-
 def _reader_main(conn: Connection, ctx: Context, recycle_after: int) -> None:
     """A reader: jobs in, results out, until told to stop or time to retire."""
     die_with_parent()
+    gc.freeze()                     # the collector never writes to what the reader inherited,
+                                    # so those pages stay shared with the daemon (copy-on-write)
     faulthandler.disable()          # a parser that aborts is reported by the pool, once
     for sig in (signal.SIGTERM, signal.SIGHUP):
         signal.signal(sig, signal.SIG_DFL)
     signal.signal(signal.SIGINT, signal.SIG_IGN)
-    allowance = ctx.limits.worker_memory_mb * 1024 * 1024
-    _, hard = resource.getrlimit(resource.RLIMIT_AS)
-    soft = _mapped_bytes() + allowance
-    if hard == resource.RLIM_INFINITY or soft <= hard:
-        resource.setrlimit(resource.RLIMIT_AS, (soft, hard))   # careful children may go above
-    start_rss = _rss_bytes()
+    limit_added_memory(ctx.limits.worker_memory_mb, final=False)   # careful children: their own
+    growth = min(GROWTH_MB, ctx.limits.worker_memory_mb // 2) * 1024 * 1024
+    start_rss = memory_bytes()[1]
     try:
         for done in range(1, recycle_after + 1):
             job = conn.recv()
@@ -83,7 +67,7 @@ def _reader_main(conn: Connection, ctx: Context, recycle_after: int) -> None:
                 break
             result = read_and_match(job, ctx)
             retiring = (done == recycle_after or guard.interrupted()
-                        or _rss_bytes() - start_rss > allowance // 2)
+                        or memory_bytes()[1] - start_rss > growth)
             conn.send((result, retiring))
             if retiring:
                 break

@@ -40,13 +40,29 @@ class SandboxCrash(Exception):
     pass
 
 
-def _mapped_bytes() -> int:
-    """This process's virtual size (what RLIMIT_AS counts); 0 when /proc cannot tell."""
+def memory_bytes() -> tuple[int, int]:
+    """This process's (virtual size -- what RLIMIT_AS counts --, resident size); zeros when
+    /proc cannot tell."""
     try:
         with open("/proc/self/statm") as fh:
-            return int(fh.read().split()[0]) * os.sysconf("SC_PAGE_SIZE")
-    except (OSError, ValueError, IndexError):
-        return 0
+            size, resident = fh.read().split()[:2]
+        page = os.sysconf("SC_PAGE_SIZE")
+        return int(size) * page, int(resident) * page
+    except (OSError, ValueError):
+        return 0, 0
+
+
+def limit_added_memory(memory_mb: int, final: bool) -> None:
+    """Cap this process's address space at what it maps now plus ``memory_mb``. The allowance
+    is on top of what it already maps (a forked copy of its parent, which may map a lot:
+    numpy's thread arenas, the test runner): a limit on the total would starve a reader forked
+    from a large process and spare one forked from a small. ``final``: its children cannot
+    raise it either (a sandbox child); else they may set their own (a reader's careful mode)."""
+    limit = memory_bytes()[0] + memory_mb * 1024 * 1024
+    _, hard = resource.getrlimit(resource.RLIMIT_AS)
+    if hard != resource.RLIM_INFINITY and limit > hard:
+        limit = hard
+    resource.setrlimit(resource.RLIMIT_AS, (limit, limit if final else hard))
 
 
 def _child(conn: Any, fn: Callable[..., Any], args: tuple[Any, ...], memory_mb: int) -> None:
@@ -55,11 +71,7 @@ def _child(conn: Any, fn: Callable[..., Any], args: tuple[Any, ...], memory_mb: 
         faulthandler.disable()          # a parser that aborts is reported by the parent, once
         signal.signal(signal.SIGTERM, signal.SIG_DFL)
         signal.signal(signal.SIGINT, signal.SIG_IGN)
-        # the allowance is on top of what the child already maps (it is a copy of its parent,
-        # which may map a lot: numpy's thread arenas, the test runner): a limit on the total
-        # would starve a reader forked from a large process and spare one forked from a small
-        limit = _mapped_bytes() + memory_mb * 1024 * 1024
-        resource.setrlimit(resource.RLIMIT_AS, (limit, limit))
+        limit_added_memory(memory_mb, final=True)
         conn.send(("ok", fn(*args)))
     except MemoryError:
         conn.send(("error", "hết bộ nhớ (vượt giới hạn của tiến trình đọc)"))
