@@ -77,7 +77,8 @@ def main() -> None:
             mb = path.stat().st_size / 1e6
             stream, tree = peak_mb(path, "stream"), peak_mb(path, "tree")
             rows.append({"message_mb": round(mb, 1), "stream_peak_added_mb": round(stream),
-                         "tree_peak_added_mb": round(tree), "tree_over_stream": round(tree / max(stream, 1), 1)})
+                         "tree_peak_added_mb": round(tree),
+                         "tree_over_stream": round(tree / max(stream, 1), 1)})
     print(f"{'message MB':>10} {'streamed +MB':>13} {'tree +MB':>9} {'tree/streamed':>14}")
     for r in rows:
         print(f"{r['message_mb']:>10} {r['stream_peak_added_mb']:>13} {r['tree_peak_added_mb']:>9} "
