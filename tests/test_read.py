@@ -218,14 +218,15 @@ def test_legacy_doc_is_read_with_antiword():
     assert not doc.problems or all("legacy" not in p.reason for p in doc.problems)
 
 
-def test_large_message_is_read_by_the_standard_parser():
-    """Above 8 MB mail-parser is skipped (memory); attachments are still read."""
-    from ingestd.read import mime
+def test_large_message_is_streamed_and_read():
+    """Above 8 MB there is no parsed tree (memory: read/mime_stream.py); attachments are still
+    read."""
+    from ingestd.read import mime_stream
 
     pdf = make_pdf([["Số: 9/BC-STC", CITE]])
     filler = bytes(range(256)) * (40 * 1024)                   # 10 MB of binary
     raw = Mail("a@b.vn", "Báo cáo", "x", attachments=[("bc.pdf", pdf), ("phu-luc.bin", filler)]).build()
-    assert len(raw) > mime.STDLIB_ABOVE_BYTES
+    assert len(raw) > mime_stream.STREAM_ABOVE_BYTES
     doc = read(raw)
     assert keys(doc) == ["760/UBND-TH"] and doc.own_number == "09/BC-STC"
     assert doc.attachments == ["bc.pdf", "phu-luc.bin"]

@@ -67,9 +67,10 @@ def test_a_part_that_kills_its_reader_costs_only_itself(svc, monkeypatch):
         return real(name, data, limits)
 
     monkeypatch.setattr(guard, "extract", crashing)
-    results, started = run(svc, [report(1), report(2, b"KILL-THE-READER"), report(3)])
-    assert all(cited(r) for r in results), results    # the careful re-read read it all
-    assert started >= 3                               # the dead reader was replaced
+    results, _ = run(svc, [report(1), report(2, b"KILL-THE-READER"), report(3)])
+    # every reader that opens message 2 dies: only the careful re-read (its PDF read in a
+    # child of its own, by the real extractor) can have read it
+    assert all(cited(r) for r in results), results
 
 
 def test_a_reader_stuck_past_the_deadline_is_replaced(svc, monkeypatch):
