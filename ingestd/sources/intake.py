@@ -10,7 +10,7 @@ again what was not settled.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 
 import structlog
@@ -125,7 +125,7 @@ class ItemsSource:
     def __init__(self, key: str, items: Iterable[Item], health: bool = False):
         self.key, self.items, self.health = key, items, health
 
-    def batches(self):  # type: ignore[no-untyped-def]
+    def batches(self) -> Iterator[list[Item]]:
         return batched(self.items)
 
     def settle(self, stored: list[Stored]) -> None:
