@@ -70,3 +70,21 @@ def test_nested_forwarded_and_encoded_parts(monkeypatch):
     tree, streamed = both(raw, monkeypatch)
     assert seen(streamed) == seen(tree) and text(streamed) == text(tree)
     assert "Hồ sơ báo cáo.zip" in streamed.attachments
+
+
+def test_when_mail_parser_fails_the_standard_parser_reads_the_same(monkeypatch):
+    """mail-parser raising on a message is a note, not a loss: the standard parser reads it,
+    with mail-parser's rule for what is an attachment."""
+    from ingestd.read import mime
+
+    raws = [p.read_bytes() for p in SAMPLE]
+    expected = [read_message(r, ReadLimits(), extract_fn=extract) for r in raws]
+
+    def broken(_raw):
+        raise ValueError("mail-parser cannot parse this")
+
+    monkeypatch.setattr(mime.mailparser, "parse_from_bytes", broken)
+    for raw, want in zip(raws, expected):
+        got = read_message(raw, ReadLimits(), extract_fn=extract)
+        assert seen(got) == seen(want) and text(got) == text(want)
+        assert any("mail-parser lỗi (ValueError)" in p.reason for p in got.problems)

@@ -18,8 +18,6 @@ from __future__ import annotations
 import base64
 import binascii
 import email
-import email.errors
-import email.header
 import email.policy
 import re
 from collections.abc import Callable
@@ -185,14 +183,6 @@ def _attachment_name(part: Message) -> str | None:
     return None
 
 
-def _decoded_value(value: str) -> str:
-    try:
-        return "".join(c.decode(cs or "utf-8", "replace") if isinstance(c, bytes) else c
-                       for c, cs in email.header.decode_header(value))
-    except (ValueError, LookupError, email.errors.HeaderParseError):
-        return value
-
-
 def _parse_tree(raw: bytes, doc: Document) -> tuple[Message | None, list, list[str]]:
     """The MIME tree through mail-parser (attachments, defects); the standard parser alone if
     mail-parser fails; None when the tree is too deep for either (headers still read)."""
@@ -212,14 +202,14 @@ def _parse_tree(raw: bytes, doc: Document) -> tuple[Message | None, list, list[s
         return None, [], []
     attachments = []
     for part in msg.walk():
-        filename = part.get_filename()
-        if part.is_multipart() or (not filename and part.get_content_disposition() != "attachment"):
+        name = None if part.is_multipart() else _attachment_name(part)
+        if name is None:
             continue
         try:
             data = part.get_payload(decode=True) or b""
         except (ValueError, binascii.Error, AssertionError):
             data = b""
-        attachments.append({"filename": _decoded_value(filename or "attachment"), "data": data})
+        attachments.append({"filename": name, "data": data})
     return msg, attachments, []
 
 
