@@ -112,11 +112,9 @@ class ReaderPool:
         self.queue.extend(jobs)
         self._dispatch()
 
-    def drop_queued(self) -> list[Job]:
-        """Jobs not yet given to a reader, taken back (on stop: their leases lapse)."""
-        dropped = list(self.queue)
+    def drop_queued(self) -> None:
+        """Forget the jobs not yet given to a reader (on stop: their leases lapse)."""
         self.queue.clear()
-        return dropped
 
     def collect(self, timeout: float) -> list[Outcome | Fault]:
         """Results that finish within ``timeout`` seconds (at least one if any is running and

@@ -15,7 +15,7 @@ import structlog
 
 from ingestd.calendar import WorkCalendar
 from ingestd.match import match
-from ingestd.read import read_message
+from ingestd.read import guarded_extract, read_message
 from ingestd.read.document import Document
 from ingestd.read.limits import ReadLimits
 from ingestd.rules.model import Rulebook
@@ -92,8 +92,6 @@ def read_blob(job: Job, limits: ReadLimits) -> Document | Fault:
     try:
         if job.careful:
             return read_message(raw, limits)        # every attachment in a child of its own
-        from ingestd.read import guarded_extract
-
         return read_message(raw, limits, extract_fn=guarded_extract)
     except Exception as exc:  # noqa: BLE001 - a reader bug: retried, then quarantined
         return Fault(job.receipt_id, "reader", f"reader failed: {type(exc).__name__}: "
