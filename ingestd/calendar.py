@@ -18,6 +18,7 @@ from zoneinfo import ZoneInfo
 
 import holidays
 
+from ingestd.moments import YEARS
 from ingestd.rules.model import CalendarRules, Directive, Report
 
 END_OF_DAY = time(23, 59, 59, 999999)
@@ -114,6 +115,8 @@ def parse_period(label: str) -> tuple[str, Period] | None:
     if not m:
         return None
     year = int(m.group(1))
+    if year not in YEARS:
+        return None
     if m.group(2):
         month = int(m.group(2))
         if not 1 <= month <= 12:

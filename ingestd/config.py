@@ -151,6 +151,8 @@ class WebSettings:
     proxy_user_header: str = "X-Remote-User"
     login_attempts: int = 5                 # failed logins per name within login_window
     login_window_minutes: int = 15
+    header_timeout_seconds: float = 10.0    # a request's headers must arrive within this
+    body_timeout_seconds: float = 30.0      # ... and its body within this after them
 
 
 @dataclass(frozen=True)
@@ -382,7 +384,9 @@ def load_settings(path: Path | None = None) -> Settings:
             trusted_proxy=tuple(proxies),
             proxy_user_header=t.get("proxy_user_header", str, "X-Remote-User"),
             login_attempts=max(1, t.get("login_attempts", int, 5)),
-            login_window_minutes=max(1, t.get("login_window_minutes", int, 15)))
+            login_window_minutes=max(1, t.get("login_window_minutes", int, 15)),
+            header_timeout_seconds=max(0.5, float(t.get("header_timeout_seconds", (int, float), 10))),
+            body_timeout_seconds=max(0.5, float(t.get("body_timeout_seconds", (int, float), 30))))
 
     if "signatures" in tf.data:
         t = Table(tf, ("signatures",), tf.data["signatures"], {"roots"})

@@ -299,3 +299,41 @@ class DropAfterData(SmtpSink):
             return await original(server, session, envelope)
 
         handler.handle_DATA = handle_DATA
+
+
+class Console:
+    """`ingestd web` serving a project on loopback, in a process group of its own that
+    `timeout` ends by itself even if the test process is killed."""
+
+    def __init__(self, config: Path, log: Path, at: str | None = None, seconds: int = 600):
+        import sys
+        import urllib.request
+
+        self.port = free_port()
+        self.base = f"http://127.0.0.1:{self.port}"
+        self.log = log
+        cmd = ["timeout", str(seconds), sys.executable, "-m", "ingestd", "--config", str(config),
+               "web", "--port", str(self.port)] + (["--at", at] if at else [])
+        self.proc = subprocess.Popen(cmd, start_new_session=True, stdout=subprocess.DEVNULL,
+                                     stderr=open(log, "wb"))  # noqa: SIM115
+        deadline = time.monotonic() + 30
+        while True:
+            try:
+                urllib.request.urlopen(self.base + "/healthz", timeout=1)
+                return
+            except OSError:
+                if time.monotonic() > deadline or self.proc.poll() is not None:
+                    self.stop()
+                    raise AssertionError(log.read_text()) from None
+                time.sleep(0.2)
+
+    def stop(self) -> None:
+        try:
+            os.killpg(self.proc.pid, signal.SIGTERM)
+        except ProcessLookupError:
+            pass
+        try:
+            self.proc.wait(15)
+        except subprocess.TimeoutExpired:
+            os.killpg(self.proc.pid, signal.SIGKILL)
+            self.proc.wait(5)

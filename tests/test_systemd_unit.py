@@ -119,3 +119,10 @@ def test_a_0750_root_config_folder_would_not_start(laid_out):
     res = _as_service_user(local(svc["ExecStartPre"]).split(), env)
     assert res.returncode != 0
     assert "Traceback" not in res.stderr
+
+
+@pytest.mark.parametrize("name", UNITS)
+def test_each_unit_bounds_its_open_files(name):
+    text = (REPO / "systemd" / name).read_text(encoding="utf-8")
+    limits = [int(v) for v in re.findall(r"^LimitNOFILE=(\d+)$", text, re.M)]
+    assert limits and 1024 <= limits[0] <= 65536

@@ -9,14 +9,9 @@ import contextlib
 import io
 import os
 import shutil
-import signal
-import socket
-import subprocess
-import sys
-import time
-import urllib.request
 
 import pytest
+from servers import Console
 
 from ingestd.cli.main import main
 
@@ -33,12 +28,6 @@ def _cli(project, *args: str) -> tuple[int, str, str]:
     return code, out.getvalue(), err.getvalue()
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 @pytest.fixture(scope="module")
 def server(tmp_path_factory, sample_dir):
     from conftest import Project
@@ -51,28 +40,11 @@ def server(tmp_path_factory, sample_dir):
     pw.write_text("van-thu-mat-khau-1")
     for name, role in (("vanthu", "clerk"), ("lanhdao", "viewer")):
         assert _cli(project, "user", "add", name, "--role", role, "--password-file", str(pw))[0] == 0
-    port = _free_port()
-    # `timeout` stops the server by itself even if this test process is killed
-    proc = subprocess.Popen(["timeout", "600", sys.executable, "-m", "ingestd", "--config",
-                             str(project.config), "web", "--port", str(port), "--at", AT],
-                            start_new_session=True, stdout=subprocess.DEVNULL,
-                            stderr=open(project.root / "web.log", "wb"))  # noqa: SIM115
-    base = f"http://127.0.0.1:{port}"
+    console = Console(project.config, project.root / "web.log", at=AT)
     try:
-        deadline = time.monotonic() + 30
-        while True:
-            try:
-                urllib.request.urlopen(base + "/healthz", timeout=1)
-                break
-            except OSError:
-                if time.monotonic() > deadline or proc.poll() is not None:
-                    raise AssertionError((project.root / "web.log").read_text()) from None
-                time.sleep(0.2)
-        yield base
+        yield console.base
     finally:
-        with contextlib.suppress(ProcessLookupError):
-            os.killpg(proc.pid, signal.SIGTERM)
-        proc.wait(15)
+        console.stop()
 
 
 @pytest.fixture(scope="module")

@@ -6,13 +6,13 @@ from __future__ import annotations
 import argparse
 import sys
 from collections.abc import Callable
-from datetime import date, datetime, time
+from datetime import datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
 import structlog
 
-from ingestd import __version__
+from ingestd import __version__, moments
 from ingestd.config import Settings, default_config_path, load_settings
 from ingestd.errors import ConfigError, IngestdError
 from ingestd.logs import configure
@@ -38,13 +38,9 @@ def parse_at(text: str | None, tz: ZoneInfo, flag: str = "--at") -> datetime:
     if not text:
         return datetime.now(tz)
     try:
-        if len(text) == 10:
-            return datetime.combine(date.fromisoformat(text), time(23, 59, 59), tzinfo=tz)
-        moment = datetime.fromisoformat(text)
-    except ValueError:
-        raise UsageError(f'{flag} "{text}" không phải ngày hoặc thời điểm hợp lệ; viết ví dụ '
-                         "2019-06-28 hoặc 2019-06-28T09:00:00+07:00") from None
-    return moment if moment.tzinfo else moment.replace(tzinfo=tz)
+        return moments.parse_at(text, tz, flag)
+    except moments.MomentError as exc:
+        raise UsageError(str(exc)) from None
 
 
 def command(name: str) -> Callable[[Handler], Handler]:

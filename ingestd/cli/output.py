@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import csv
-import io
 import json
 import sys
 import unicodedata
@@ -11,6 +9,8 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
+
+from ingestd.cells import csv_text
 
 
 def width(text: str) -> int:
@@ -41,12 +41,7 @@ def to_json(data: Any) -> str:
 
 
 def to_csv(headers: Sequence[str], rows: Sequence[Sequence[Any]]) -> str:
-    buf = io.StringIO()
-    w = csv.writer(buf, lineterminator="\n")
-    w.writerow(headers)
-    for row in rows:
-        w.writerow(["" if v is None else v for v in row])
-    return buf.getvalue()
+    return csv_text(headers, rows, newline="\n")
 
 
 def iso(moment: datetime | None, tz: ZoneInfo) -> str | None:

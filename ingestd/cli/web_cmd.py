@@ -15,16 +15,12 @@ from ingestd.store.accounts import Accounts
 
 @command("web")
 def web(args: argparse.Namespace, settings: Settings) -> int:
-    import uvicorn
-
     from ingestd.web.app import create_app
+    from ingestd.web.server import serve
 
     at = parse_at(args.at, settings.timezone) if args.at else None
-    app = create_app(settings, at)
-    host, port = args.host or settings.web.host, args.port or settings.web.port
-    proxies = list(settings.web.trusted_proxy) or None
-    uvicorn.run(app, host=host, port=port, log_level="warning", access_log=False,
-                proxy_headers=bool(proxies), forwarded_allow_ips=proxies, server_header=False)
+    serve(create_app(settings, at), settings.web, args.host or settings.web.host,
+          args.port or settings.web.port)
     return 0
 
 

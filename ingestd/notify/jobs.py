@@ -18,6 +18,7 @@ from email.utils import parseaddr
 
 import structlog
 
+from ingestd.backoff import backoff_seconds
 from ingestd.errors import DeliveryError, TransientDeliveryError
 from ingestd.ledger import MISSING, PENDING
 from ingestd.notify.digest import build_digest
@@ -125,7 +126,7 @@ def send_outbox(svc: Services, at: datetime, transport: Transport | None = None,
                 repo.mark_failed(row.id, owner, f"gave up after {row.attempts} tries: {exc}")
                 log.error("mail failed for good", key=row.key, error=str(exc))
             else:
-                delay = min(3600, retry * 2 ** max(0, row.attempts - 1))
+                delay = backoff_seconds(row.attempts, retry, 3600)
                 repo.mark_retry(row.id, owner, str(exc), utcnow() + timedelta(seconds=delay))
                 log.warning("mail deferred; will retry", key=row.key, error=str(exc),
                             retry_in_s=delay)

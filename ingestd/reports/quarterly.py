@@ -6,11 +6,11 @@ comes from ``[office]``."""
 
 from __future__ import annotations
 
-import csv
 import io
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
+from ingestd.cells import csv_text, xlsx_row
 from ingestd.notify.render import date_vi, period_vi
 from ingestd.read.vntext import nfc
 from ingestd.reports.compliance import Compliance, UnitCompliance, compliance
@@ -37,12 +37,7 @@ def _row(u: UnitCompliance) -> list[object]:
 
 
 def to_csv(c: Compliance) -> bytes:
-    buf = io.StringIO()
-    w = csv.writer(buf, lineterminator="\r\n")
-    w.writerow(COLUMNS)
-    for u in c.units:
-        w.writerow(_row(u))
-    return nfc(buf.getvalue()).encode("utf-8-sig")
+    return nfc(csv_text(COLUMNS, (_row(u) for u in c.units))).encode("utf-8-sig")
 
 
 def to_xlsx(c: Compliance) -> bytes:
@@ -60,7 +55,7 @@ def to_xlsx(c: Compliance) -> bytes:
         cell.alignment = Alignment(wrap_text=True, vertical="center")
         cell.fill = PatternFill("solid", fgColor="DDEBF7")
     for u in c.units:
-        ws.append(_row(u))
+        ws.append(xlsx_row(ws, _row(u)))
     for col, width in zip("ABCDEFGHIJKLMN", (8, 14, 48, 28, 9, 9, 8, 10, 10, 9, 10, 7, 11, 8)):
         ws.column_dimensions[col].width = width
     ws.freeze_panes = "A4"

@@ -11,7 +11,6 @@ Rules learnt the hard way by mail fetchers:
 
 from __future__ import annotations
 
-import random
 import select
 import socket
 import ssl
@@ -24,6 +23,7 @@ import structlog
 from imapclient import IMAPClient, SocketTimeout
 from imapclient.exceptions import IMAPClientError
 
+from ingestd.backoff import backoff_seconds
 from ingestd.config import ImapAccount, folder_key
 from ingestd.errors import TransientSourceError
 from ingestd.sources.base import Incoming, Item, Stored
@@ -182,7 +182,7 @@ class ImapWatcher:
 
     def backoff(self) -> float:
         self.failures += 1
-        return min(300.0, 2.0 ** min(self.failures, 9)) * random.uniform(0.5, 1.5)
+        return backoff_seconds(self.failures + 1, 2.0, 300.0, jitter=True)
 
     def run(self) -> None:
         while not self.stop.is_set():

@@ -20,6 +20,7 @@ from sqlalchemy import delete, func
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import col, select
 
+from ingestd.backoff import backoff_seconds
 from ingestd.errors import DecisionError, NotFoundError
 from ingestd.store.db import from_db, utcnow
 from ingestd.store.models import LoginFailure, User, WebSecret, WebSession
@@ -54,7 +55,11 @@ class LoggedIn:
 
 
 class TooManyAttempts(Exception):
-    """Too many failed logins for this name or from this address: wait."""
+    """Too many failed logins for this account: it waits for the rest of the window."""
+
+
+def address_delay(failures: int, allowed: int) -> float:
+    return 0.0 if failures < allowed else backoff_seconds(failures - allowed + 1, 0.25, 8.0)
 
 
 class Accounts:
@@ -124,16 +129,16 @@ class Accounts:
     # -- logging in ---------------------------------------------------------------------------
     def authenticate(self, name: str, password: str, address: str, attempts: int,
                      window: timedelta) -> User | None:
-        """The user, or None. Raises TooManyAttempts when this name or this address failed
-        ``attempts`` times within ``window`` (checked before the password, so guessing stops)."""
+        """The user, or None. Raises TooManyAttempts when this name failed ``attempts`` times
+        within ``window`` (checked before the password, so guessing one account stops). Failures
+        from one address never refuse a login: behind a proxy or a NAT a whole office shares
+        one; they slow it down instead (``address_delay``)."""
         name = name.strip().lower()[:100]
         since = utcnow() - window
         with self.store.session() as s:
             by_name = s.exec(select(func.count()).select_from(LoginFailure).where(
                 LoginFailure.username == name, LoginFailure.at >= since)).one()
-            by_addr = s.exec(select(func.count()).select_from(LoginFailure).where(
-                LoginFailure.address == address, LoginFailure.at >= since)).one()
-            if by_name >= attempts or by_addr >= attempts * 4:
+            if by_name >= attempts:
                 raise TooManyAttempts()
             user = s.get(User, name)
             ok = False
@@ -152,6 +157,14 @@ class Accounts:
             s.exec(delete(LoginFailure).where(LoginFailure.username == name))
             s.commit()
             return user
+
+    def address_delay(self, address: str, allowed: int, window: timedelta) -> float:
+        """Seconds to wait before trying a login from ``address``: none while it failed fewer
+        than ``allowed`` times within ``window``, then doubling from 0.25 s up to 8 s."""
+        with self.store.session() as s:
+            failures = s.exec(select(func.count()).select_from(LoginFailure).where(
+                LoginFailure.address == address[:100], LoginFailure.at >= utcnow() - window)).one()
+        return address_delay(failures, allowed)
 
     def start_session(self, user: User, hours: float) -> tuple[str, LoggedIn]:
         token, csrf = secrets.token_urlsafe(32), secrets.token_urlsafe(24)

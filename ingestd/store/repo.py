@@ -25,6 +25,7 @@ from sqlalchemy import select as sa_select
 from sqlalchemy.exc import IntegrityError
 from sqlmodel import Session, col, select
 
+from ingestd.backoff import backoff_seconds
 from ingestd.errors import NotFoundError
 from ingestd.ledger import Counted, Exemption
 from ingestd.read.document import Document
@@ -47,7 +48,7 @@ RETRY_OWNER = "retry"           # the lease owner of a receipt waiting for a ret
 
 def retry_delay(attempts: int) -> timedelta:
     """30 s, 1 min, 2 min ... capped at one hour."""
-    return timedelta(seconds=min(3600, 30 * 2 ** max(0, attempts - 1)))
+    return timedelta(seconds=backoff_seconds(attempts, 30, 3600))
 
 
 _CONTROL = dict.fromkeys(c for c in range(32) if chr(c) not in "\t\n\r")
@@ -382,16 +383,20 @@ class Store:
                ) -> tuple[list[Receipt], int]:
         """The register, newest first, filtered in the database: (one page, how many in all)."""
         conds: list[Any] = []
-        like = lambda v: f"%{v.strip()}%"  # noqa: E731
+        def contains(column: Any, text: str) -> Any:
+            """Searched literally: ``%`` and ``_`` a clerk types are characters, not wildcards."""
+            literal = text.strip().replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+            return col(column).ilike(f"%{literal}%", escape="\\")
+
         if f.sender:
-            conds.append(col(Receipt.sender).ilike(like(f.sender)))
+            conds.append(contains(Receipt.sender, f.sender))
         if f.unit:
             conds.append(Receipt.unit == f.unit)
         if f.number:
-            conds.append(or_(col(Receipt.own_number).ilike(like(f.number)),
-                             col(Receipt.subject).ilike(like(f.number))))
+            conds.append(or_(contains(Receipt.own_number, f.number),
+                             contains(Receipt.subject, f.number)))
         if f.subject:
-            conds.append(col(Receipt.subject).ilike(like(f.subject)))
+            conds.append(contains(Receipt.subject, f.subject))
         if f.since is not None:
             conds.append(Receipt.received_at >= to_db(f.since))
         if f.until is not None:

@@ -12,6 +12,7 @@ from pathlib import Path
 import jinja2
 import structlog
 from starlette.applications import Starlette
+from starlette.exceptions import HTTPException
 from starlette.middleware import Middleware
 from starlette.middleware.base import BaseHTTPMiddleware, RequestResponseEndpoint
 from starlette.requests import Request
@@ -26,8 +27,8 @@ from ingestd.rules import load_rules
 from ingestd.services import Services, open_services
 from ingestd.statusview import compute
 from ingestd.store.accounts import Accounts
-from ingestd.web import pages
-from ingestd.web.security import HEADERS
+from ingestd.web import actions, errors, login, pages
+from ingestd.web.security import HEADERS, HSTS, served_over_https
 
 HERE = Path(__file__).parent
 log = structlog.get_logger("ingestd.web")
@@ -38,6 +39,8 @@ class _Headers(BaseHTTPMiddleware):
         response = await call_next(request)
         for k, v in HEADERS.items():
             response.headers.setdefault(k, v)
+        if served_over_https(request.app.state.settings.web):
+            response.headers.setdefault("Strict-Transport-Security", HSTS)
         if not request.url.path.startswith("/static/"):
             response.headers.setdefault("Cache-Control", "no-store")
         return response
@@ -110,20 +113,20 @@ class Console:
 def create_app(settings: Settings, at: datetime | None = None) -> Starlette:
     console = Console(settings, at)
     routes = [
-        Route("/healthz", pages.healthz),
-        Route("/login", pages.login_form, methods=["GET"]),
-        Route("/login", pages.login, methods=["POST"]),
-        Route("/logout", pages.logout, methods=["POST"]),
+        Route("/healthz", login.healthz),
+        Route("/login", login.login_form, methods=["GET"]),
+        Route("/login", login.login, methods=["POST"]),
+        Route("/logout", login.logout, methods=["POST"]),
         Route("/", pages.board),
         Route("/reports/{report}", pages.report_page),
         Route("/units/{unit}", pages.unit_page),
         Route("/receipts", pages.register),
         Route("/receipts/{rid}", pages.receipt_page),
         Route("/receipts/{rid}/raw", pages.raw_message),
-        Route("/receipts/{rid}/assign", pages.assign, methods=["POST"]),
-        Route("/receipts/{rid}/ignore", pages.ignore, methods=["POST"]),
-        Route("/exempt", pages.exempt, methods=["POST"]),
-        Route("/decisions/{did:int}/undo", pages.undo, methods=["POST"]),
+        Route("/receipts/{rid}/assign", actions.assign, methods=["POST"]),
+        Route("/receipts/{rid}/ignore", actions.ignore, methods=["POST"]),
+        Route("/exempt", actions.exempt, methods=["POST"]),
+        Route("/decisions/{did:int}/undo", actions.undo, methods=["POST"]),
         Route("/review", pages.review_queue),
         Route("/quarterly", pages.quarterly),
         Route("/quarterly/{label}.{fmt}", pages.quarterly_file),
@@ -134,7 +137,9 @@ def create_app(settings: Settings, at: datetime | None = None) -> Starlette:
         Mount("/static", StaticFiles(directory=str(HERE / "static")), name="static"),
     ]
     app = Starlette(routes=routes, middleware=[Middleware(_Headers)],
-                    exception_handlers={404: pages.not_found, 500: pages.server_error})
+                    exception_handlers={HTTPException: errors.http_exception,
+                                        errors.BadRequest: errors.bad_request,
+                                        500: errors.server_error})
     app.state.console = console
     app.state.settings = settings
     app.state.accounts = console.accounts
