@@ -53,6 +53,18 @@ class WorkCalendar:
     def holiday_name(self, d: date) -> str | None:
         return self._national.get(d)
 
+    def why_day_off(self, d: date) -> str:
+        """Why ``d`` is not a working day, in the words a unit would check: the weekday, the
+        holiday's Vietnamese name, or the office's calendar.toml."""
+        if d in self.rules.days_off:
+            return "ngày nghỉ theo lịch của tỉnh (calendar.toml)"
+        if not hasattr(self, "_names_vi"):
+            self._names_vi = holidays.Vietnam(language="vi")
+        name = self._names_vi.get(d)
+        if name:
+            return f"ngày nghỉ {name}"
+        return weekday_vi(d)
+
     def roll_forward(self, d: date) -> date:
         while not self.is_working_day(d):
             d += timedelta(days=1)
@@ -168,6 +180,37 @@ def deadline(report: Report, period: Period | None, directive: Directive,
             return due
         return cal.end_of_day(cal.roll_forward(due.date()))
     return cal.end_of_day(cal.roll_forward(nominal_due_date(report, period, directive, cal)))
+
+
+CIVIL_CODE_148 = "theo Điều 148 Bộ luật Dân sự 2015"
+
+
+def explain_deadline(report: Report, period: Period | None, directive: Directive,
+                     cal: WorkCalendar) -> str:
+    """How the deadline was computed, for the unit that disputes a "late": where the day comes
+    from, and, when it fell on a day off, why and where it moved to."""
+    if isinstance(report.due, datetime):
+        due = report.due.astimezone(cal.tz)
+        said = f"{due:%H:%M} ngày {due:%d/%m/%Y} (giờ ghi trong văn bản)"
+        if cal.is_working_day(due.date()):
+            return said
+        moved = deadline(report, period, directive, cal).date()
+        return (f"{said}; {due:%d/%m/%Y} là {cal.why_day_off(due.date())} → hết ngày "
+                f"{weekday_vi(moved)} {moved:%d/%m/%Y} {CIVIL_CODE_148}")
+    nominal = nominal_due_date(report, period, directive, cal)
+    if report.periodic:
+        which = "tháng sau kỳ" if report.due_month == "next" else "tháng cuối kỳ"
+        said = f"ngày {report.due_day} của {which}: {nominal:%d/%m/%Y}"
+    elif report.due_working_days is not None:
+        said = (f"{report.due_working_days} ngày làm việc kể từ ngày {directive.date:%d/%m/%Y} "
+                f"(ngày ký văn bản {directive.number}): {nominal:%d/%m/%Y}")
+    else:
+        said = f"hạn ghi trong văn bản: {nominal:%d/%m/%Y}"
+    moved = cal.roll_forward(nominal)
+    if moved == nominal:
+        return said
+    return (f"{said}; {nominal:%d/%m/%Y} là {cal.why_day_off(nominal)} → {weekday_vi(moved)} "
+            f"{moved:%d/%m/%Y} {CIVIL_CODE_148}")
 
 
 def days_late(received: datetime, due: datetime) -> int:

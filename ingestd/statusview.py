@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from ingestd.calendar import weekday_vi
+from ingestd.calendar import explain_deadline, parse_period, weekday_vi
 from ingestd.ledger import EXEMPT, LATE, MISSING, ON_TIME, PENDING, ReportStatus, status_cells
 from ingestd.services import Services
 
@@ -55,4 +55,14 @@ def summary_vi(s: ReportStatus) -> str:
 
 def due_vi(s: ReportStatus, svc: Services) -> str:
     due = s.due.astimezone(svc.settings.timezone)
+    if (due.hour, due.minute) != (23, 59):
+        return f"{due:%H:%M} {weekday_vi(due.date())}, {due:%d/%m/%Y}"
     return f"{weekday_vi(due.date())}, {due:%d/%m/%Y}"
+
+
+def due_explained(s: ReportStatus, svc: Services) -> str:
+    """How the deadline of ``s`` was computed (``calendar.explain_deadline``)."""
+    report = svc.rules.reports[s.report]
+    parsed = parse_period(s.period) if s.period else None
+    return explain_deadline(report, parsed[1] if parsed else None, svc.rules.directive_of(report),
+                            svc.calendar)

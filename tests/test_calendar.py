@@ -85,3 +85,31 @@ def test_deadlines_always_land_on_working_days(day, n):
     assert (due.date() - day).days < 12
     added = CAL.add_working_days(day, n)
     assert added >= day and (n == 0 or CAL.is_working_day(added))
+
+
+def test_the_deadline_explained_when_it_moves_off_a_sunday():
+    from ingestd.calendar import explain_deadline
+
+    text = explain_deadline(one_off(due=date(2019, 5, 19)), None, directive(), CAL)
+    assert text == ("hạn ghi trong văn bản: 19/05/2019; 19/05/2019 là Chủ nhật → Thứ Hai "
+                    "20/05/2019 theo Điều 148 Bộ luật Dân sự 2015")
+
+
+def test_the_deadline_explained_names_the_holiday_and_the_office_calendar():
+    from ingestd.calendar import explain_deadline
+
+    text = explain_deadline(one_off(due=date(2019, 4, 30)), None, directive(), CAL)
+    assert "30/04/2019 là ngày nghỉ Ngày Chiến thắng → Thứ Năm 02/05/2019" in text
+    office = WorkCalendar(TZ, CalendarRules(days_off=frozenset({date(2019, 6, 21)})))
+    text = explain_deadline(one_off(due=date(2019, 6, 21)), None, directive(), office)
+    assert "lịch của tỉnh (calendar.toml) → Thứ Hai 24/06/2019" in text
+
+
+def test_the_deadline_explained_for_working_days_and_periods():
+    from ingestd.calendar import explain_deadline
+
+    text = explain_deadline(one_off(due_working_days=5), None, directive(), CAL)
+    assert text == "5 ngày làm việc kể từ ngày 24/04/2019 (ngày ký văn bản 1/UBND-TH): 04/05/2019"
+    quarterly = one_off(every="quarter", due_day=18, start=date(2019, 1, 1))
+    q2 = parse_period("2019-Q2")[1]
+    assert explain_deadline(quarterly, q2, directive(), CAL) == "ngày 18 của tháng cuối kỳ: 18/06/2019"

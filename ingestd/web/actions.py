@@ -29,8 +29,9 @@ def clean(form: dict[str, Any], key: str) -> str | None:
 
 def back_to(request: Request, target: str, ok: str | None = None, err: str | None = None) -> Response:
     """Back to ``target`` with the message, focused (``#flash``) so a screen reader hears it."""
-    return RedirectResponse(f"{safe_next(target)}?{flash(request, ok=ok, err=err)}#flash",
-                            status_code=303)
+    target = safe_next(target).split("#")[0]
+    joiner = "&" if "?" in target else "?"
+    return RedirectResponse(f"{target}{joiner}{flash(request, ok=ok, err=err)}#flash", status_code=303)
 
 
 def _decide(request: Request, who: LoggedIn, form: dict[str, Any], action: Callable[[], str],

@@ -25,13 +25,15 @@ from ingestd.registerview import (
     explain_lines,
     receipt_dicts,
 )
+from ingestd.reports.trend import quarterly_trend
 from ingestd.rules import load_rules
-from ingestd.statusview import as_json, compute, due_vi
+from ingestd.statusview import as_json, compute, due_explained, due_vi
 from ingestd.store.accounts import LoggedIn
 from ingestd.store.db import from_db
 from ingestd.store.repo import RegisterFilter, parse_rid, rid
 from ingestd.vocabulary import SIGNATURE_VI
 from ingestd.web import params
+from ingestd.web.charts import trend_svg
 from ingestd.web.errors import error_response
 from ingestd.web.exports import export
 from ingestd.web.render import console_of, local, render
@@ -76,7 +78,12 @@ def board(request: Request, who: LoggedIn, form: dict[str, Any]) -> Response:
             cards.append({**current, "earlier": list(reversed(earlier))})
     cards.sort(key=lambda r: r["s"].due, reverse=True)
     soon = [r for r in cards if at <= r["s"].due <= at + timedelta(days=7)]
-    return render(request, who, "board.html", rows=cards, soon=soon,
+    trend = quarterly_trend(svc.rules, statuses, at.astimezone(console.settings.timezone).date(),
+                            console.settings.timezone)
+    charts = [(name, trend_svg(trend.groups[gid], f"Tỷ lệ đúng hạn của {name}"))
+              for gid, name in sorted(svc.rules.groups.items()) if not group or gid == group]
+    return render(request, who, "board.html", rows=cards, soon=soon, charts=charts,
+                  why_due=lambda s: due_explained(s, svc),
                    directives=[d.number for d in svc.rules.directives],
                    groups=sorted(svc.rules.groups.items()),
                    periods=sorted({s.period for s in statuses if s.period}, reverse=True),
@@ -99,7 +106,11 @@ def report_page(request: Request, who: LoggedIn, form: dict[str, Any]) -> Respon
     s = chosen[-1]
     names = {u.id: u.name for u in svc.rules.units.values()}
     cells = sorted(s.cells, key=lambda c: (STATUS_ORDER.index(c.status), names.get(c.unit, c.unit)))
+    exempted = [a for a in svc.store.exemptions(report=report_id)
+                if a.period is None or a.period == s.period]
     return render(request, who, "report.html", s=s, summary=_summary(s), cells=cells, names=names,
+                  exempted=exempted, why_due=due_explained(s, svc),
+                  decision_text=lambda a: decision_line(a, console.settings.timezone),
                    report=svc.rules.reports[report_id],
                    directive=svc.rules.directive_of(svc.rules.reports[report_id]),
                    periods=[x.period for x in every] if s.period else [],
@@ -125,10 +136,33 @@ def unit_page(request: Request, who: LoggedIn, form: dict[str, Any]) -> Response
                 record.append((s, c))
     counts = {k: sum(1 for _, c in record if c.status == k) for k in STATUS_ORDER}
     rows, _ = svc.store.search(RegisterFilter(unit=unit.id), limit=20)
+    trend = quarterly_trend(svc.rules, console.statuses(at),
+                            at.astimezone(console.settings.timezone).date(), console.settings.timezone)
     return render(request, who, "unit.html", unit=unit, quarter=quarter,
+                  chart=trend_svg(trend.units[unit.id], f"Tỷ lệ đúng hạn của {unit.name}"),
+                  exempted=svc.store.exemptions(unit=unit.id),
+                  reports_by_id=svc.rules.reports, why_due=lambda s: due_explained(s, svc),
+                  decision_text=lambda a: decision_line(a, console.settings.timezone),
                    quarter_vi=period_vi(quarter.label), record=record,
                    counts=counts, receipts=rows, local=lambda m: local(m, console.settings.timezone),
                    from_db=from_db, due_vi=lambda s: due_vi(s, svc))
+
+
+def report_choices(book: Any) -> list[tuple[str, str]]:
+    """(id, label) for a report select. Reports of one directive often share their first
+    words ("Báo cáo tình hình thực hiện kế hoạch …"); a closed select on a phone shows only
+    those, so the shared words give way to the ones that tell them apart, and the id follows."""
+    out = []
+    for d in book.directives:
+        words = [rep.title.split() for rep in d.reports]
+        shared = 0
+        if len(words) > 1:
+            while all(len(w) > shared + 1 and w[shared] == words[0][shared] for w in words):
+                shared += 1
+        for rep, w in zip(d.reports, words):
+            title = ("… " if shared else "") + " ".join(w[shared:])
+            out.append((rep.id, f"{d.number}: {title} ({rep.id})"))
+    return out
 
 
 # -- the register --------------------------------------------------------------------------------
@@ -201,7 +235,7 @@ def receipt_page(request: Request, who: LoggedIn, form: dict[str, Any],
                    suggested_period=matches[0]["period"] if matches else None,
                    signature=ev.get("signature"), SIGNATURE_VI=SIGNATURE_VI,
                    units=sorted(book.units.values(), key=lambda u: u.name),
-                   reports=[(d, rep) for d in book.directives for rep in d.reports],
+                   reports=report_choices(book),
                    message=message, error=error, typed=typed or {},
                    local=lambda m: local(from_db(m), console.settings.timezone))
 

@@ -40,8 +40,10 @@ def render(request: Request, who: LoggedIn | None, template: str, status: int = 
     svc = console.services()
     review_count = svc.store.count_by_state() if who else {}
     ctx.setdefault("flash", flashed(request))
+    query = [(k, v) for k, v in request.query_params.multi_items() if k != "m"]
+    here = request.url.path + ("?" + urlencode(query) if query else "")
     html = console.templates.get_template(template).render(
-        who=who, path=request.url.path, csrf=who.csrf if who else "",
+        who=who, path=request.url.path, here=here, csrf=who.csrf if who else "",
         review_count=sum(review_count.get(s, 0) for s in REVIEW_STATES),
         at=console.now(), pinned=console.at is not None, tz=console.settings.timezone,
         STATUS_VI=STATUS_VI, STATE_VI=STATE_VI, **ctx)
