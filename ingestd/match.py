@@ -18,6 +18,7 @@ import authres
 from publicsuffixlist import PublicSuffixList
 
 from ingestd.calendar import WorkCalendar, deadline, parse_period, period_of, periods
+from ingestd.near_miss import near_misses
 from ingestd.read.document import Document, TextPart
 from ingestd.read.ocr import ocr_confidence
 from ingestd.read.refs import Ref, parse_number
@@ -59,6 +60,7 @@ class MatchResult:
     matches: list[ReportMatch] = field(default_factory=list)
     evidence: list[Evidence] = field(default_factory=list)
     signature: dict[str, str | None] | None = None   # the receipts JSON's "signature"
+    suggested_directive: str | None = None   # a near miss: the tracked number it may stand for
     revokes: str | None = None      # the DocumentId an edXML revocation withdraws from the count
 
     def to_dict(self) -> dict[str, object]:
@@ -357,6 +359,25 @@ def judge_signature(doc: Document, book: Rulebook, ev: list[Evidence]
             "signed_at": best.get("signed_at")}
 
 
+def _near_miss(doc: Document, book: Rulebook, cal: WorkCalendar, received: datetime,
+               ev: list[Evidence], unit: Unit | None
+               ) -> tuple[str, str, list[ReportMatch]] | None:
+    """(reason, the directive suggested, what it would count for) when a reference is one
+    confusable digit from a tracked directive of the same date (``near_miss``)."""
+    misses = near_misses(doc.references, book.directives)
+    if not misses:
+        return None
+    ref, d = misses[0]
+    ev.append(Evidence("directive", f"có thể là {d.number}: đọc được {ref.doc} ngày "
+                       f"{ref.date:%d/%m/%Y}, khác một chữ số dễ nhận nhầm", ref.location, ref.snippet))
+    matches = [ReportMatch(rep.id, find_period(doc, rep, d, cal, received, []), 0.5)
+               for rep in find_reports(doc, d, book, [], unit)]
+    reason = (f"dẫn chiếu {ref.doc} ngày {ref.date:%d/%m/%Y}, không có trong các văn bản đang theo "
+              f"dõi; có thể là {d.number} cùng ngày (khác một chữ số dễ nhận nhầm khi quét hoặc "
+              "chụp): cần cán bộ xác nhận")
+    return reason, d.number, matches
+
+
 def _ignored(doc: Document, book: Rulebook) -> str | None:
     for rule in book.matching.ignore:
         ok = True
@@ -444,6 +465,11 @@ def match(doc: Document, book: Rulebook, cal: WorkCalendar, received: datetime,
                          "đáng tin, cần kiểm tra")
         ev.append(Evidence("directive", f"nhận trước ngày ban hành {d.number}"))
         return result
+    if not matches and not directives:
+        miss = _near_miss(doc, book, cal, received, ev, unit)
+        if miss is not None:
+            result.reason, result.suggested_directive, result.matches = miss
+            return result
     if not matches:
         if report_reasons:
             result.reason = report_reasons[0]

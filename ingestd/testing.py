@@ -247,3 +247,103 @@ def make_scan(lines: list[str], dpi: int = 200, stamp: bool = True, skew: float 
     out = io.BytesIO()
     img.save(out, fmt, **({"resolution": dpi} if fmt == "PDF" else {}))
     return out.getvalue()
+
+
+@dataclass(frozen=True)
+class PhotoDefects:
+    """How a phone photo or a poor scan of a page differs from the page."""
+
+    dpi: int = 80                   # effective resolution of the page in the picture
+    blur: float = 0.0               # Gaussian blur radius, in pixels of the photo
+    noise: float = 0.0              # standard deviation of sensor noise (0-255 scale)
+    dark: float = 0.0               # 0..1: how much darker, with light falling off to one side
+    rotate: float = 0.0             # degrees, counter-clockwise
+    jpeg: int | None = None         # JPEG quality
+    seal: bool = False              # a red seal (con dấu) over the header and the signature
+    handwritten: str | None = None  # the own number's digits written by hand in the blank
+
+
+def make_photo(issuer: str, own_number: str, body: list[str], defects: PhotoDefects,
+               seed: int = 1) -> bytes:
+    """A JPEG of an A4 page as an office sends it from a phone: the two-column header block
+    (the own number typed, or its digits written by hand into ``Số:    /BC-…``), the title and
+    the body, drawn sharp at 200 dpi and then degraded as ``defects`` says."""
+    import random
+
+    from PIL import Image, ImageChops, ImageDraw, ImageEnhance, ImageFilter, ImageFont
+
+    rng = random.Random(seed)
+    dejavu = "/usr/share/fonts/truetype/dejavu/"
+    width, height = 1654, 2339
+    page = Image.new("RGB", (width, height), "white")
+    draw = ImageDraw.Draw(page)
+    font = ImageFont.truetype(dejavu + "DejaVuSerif.ttf", 34)
+    bold = ImageFont.truetype(dejavu + "DejaVuSerif-Bold.ttf", 34)
+    number, _, notation = own_number.partition("/")
+    typed = f"Số: {own_number}" if not defects.handwritten else f"Số:{' ' * 14}/{notation}"
+    rows = [(issuer.upper(), "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM", bold),
+            ("", "Độc lập - Tự do - Hạnh phúc", bold), (typed, "Lai Châu, ngày 20 tháng 5 năm 2019", font)]
+    y = 150
+    for left, right, f in rows:
+        draw.text((130, y), left, font=f, fill="black")
+        draw.text((830, y), right, font=f, fill="black")
+        y += 60
+    if defects.handwritten:          # blue ink, each digit slanted and jittered on its own
+        hand = ImageFont.truetype(dejavu + "DejaVuSans-BoldOblique.ttf", 46)
+        x = 215
+        for ch in defects.handwritten:
+            glyph = Image.new("L", (60, 70), 0)
+            ImageDraw.Draw(glyph).text((6, 4), ch, font=hand, fill=255)
+            glyph = glyph.rotate(rng.uniform(-12, 12), resample=Image.BICUBIC)
+            page.paste((20, 40, 160), (x, y - 70 + rng.randint(-4, 4)), glyph)
+            x += 32 + rng.randint(-3, 3)
+    y += 50
+    for i, line in enumerate(body):
+        draw.text((130, y), line, font=bold if i == 0 else font, fill="black")
+        y += 56
+    if defects.seal:                 # seal ink is translucent: it darkens what is under it
+        seal = Image.new("RGB", (width, height), "white")
+        ink = ImageDraw.Draw(seal)
+        for cx, cy in ((420, 260), (1100, y + 160)):
+            ink.ellipse((cx - 150, cy - 150, cx + 150, cy + 150), outline=(205, 35, 35), width=9)
+            ink.ellipse((cx - 105, cy - 105, cx + 105, cy + 105), outline=(205, 35, 35), width=4)
+            ink.text((cx - 80, cy - 20), "ỦY BAN", font=bold, fill=(205, 35, 35))
+        page = ImageChops.multiply(page, seal)
+    scale = defects.dpi / 200
+    img = page.resize((int(width * scale), int(height * scale)), Image.LANCZOS)
+    if defects.rotate:
+        img = img.rotate(defects.rotate, expand=True, fillcolor=(235, 235, 230), resample=Image.BICUBIC)
+    if defects.blur:
+        img = img.filter(ImageFilter.GaussianBlur(defects.blur))
+    if defects.dark:
+        img = ImageEnhance.Brightness(img).enhance(1 - 0.45 * defects.dark)
+        shade = Image.linear_gradient("L").rotate(90).resize(img.size)     # light from one side
+        shade = shade.point(lambda v: int(255 - defects.dark * 0.5 * v))
+        img = ImageChops.multiply(img, Image.merge("RGB", (shade, shade, shade)))
+    if defects.noise:
+        grain = Image.effect_noise(img.size, defects.noise).convert("RGB")
+        img = ImageChops.add(img, grain, scale=1.0, offset=-128)
+    out = io.BytesIO()
+    img.save(out, "JPEG", quality=defects.jpeg or 88)
+    return out.getvalue()
+
+
+def make_scan_with_layer(lines: list[str], layer: str, **scan: object) -> bytes:
+    """A scanner's PDF: the page as an image (``make_scan``) with the scanner's own,
+    invisible text layer on top, as its built-in recognition wrote it (often garbage)."""
+    from reportlab.lib.utils import ImageReader
+    from reportlab.pdfgen import canvas
+
+    png = make_scan(lines, fmt="PNG", **scan)  # type: ignore[arg-type]
+    buf = io.BytesIO()
+    c = canvas.Canvas(buf, pagesize=(595, 842), invariant=1)
+    c.drawImage(ImageReader(io.BytesIO(png)), 0, 0, width=595, height=842)
+    text = c.beginText(50, 800)
+    text.setTextRenderMode(3)            # invisible, as OCR layers are
+    text.setFont("Helvetica", 11)
+    for line in layer.splitlines():
+        text.textLine(line)
+    c.drawText(text)
+    c.showPage()
+    c.save()
+    return buf.getvalue()

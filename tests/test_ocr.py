@@ -37,7 +37,7 @@ def test_a_scanned_pdf_is_read_by_ocr():
     assert int(ocr_parts[0].location.rsplit("#ocr", 1)[1]) >= 60
     assert [r.doc.key for r in doc.references] == ["760/UBND-TH"]
     assert doc.own_number == "152/BC-UBND"
-    assert any("đã đọc bằng nhận dạng chữ (OCR), độ tin cậy" in p.reason for p in doc.problems)
+    assert any("đã đọc bằng nhận dạng chữ (OCR, lượt 1), độ tin cậy" in p.reason for p in doc.problems)
 
 
 def test_a_scanned_report_citing_a_directive_is_matched_without_a_clerk(project, cli, tmp_path):

@@ -20,7 +20,8 @@ from ingestd.read import ocr
 from ingestd.read.document import PartProblem, TextPart
 from ingestd.read.legacy import to_unicode
 from ingestd.read.limits import ReadLimits
-from ingestd.read.vntext import clean
+from ingestd.read.refs import find_numbers
+from ingestd.read.vntext import clean, reads_as_vietnamese
 
 W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
 
@@ -144,7 +145,10 @@ def pdf_pages_pdfium(data: bytes, pages: int) -> list[str]:
             page = doc[i]
             textpage = page.get_textpage()
             try:
-                out.append(textpage.get_text_range().replace("\r\n", "\n").replace("\r", "\n"))
+                text = textpage.get_text_range().replace("\r\n", "\n").replace("\r", "\n")
+                # PDFium writes a hyphen at a line's end as U+FFFE and drops the line break
+                # ("1235/UBND-" + "VX" comes out as "1235/UBND\ufffeVX"): put both back
+                out.append(text.replace("\ufffe", "-\n"))
             finally:
                 textpage.close()
                 page.close()
@@ -186,14 +190,28 @@ def _pdf(loc: str, data: bytes, limits: ReadLimits, out: Extracted) -> None:
         from ingestd.read.signatures import pdf_signatures
 
         out.signatures.extend(s.to_dict() for s in pdf_signatures(data, limits.trust_roots, loc))
-    found = False
+    found = garbage = False
     for i, page in enumerate(pages, start=1):
-        if page.strip():
-            found = True
-            _add(out, f"{loc}#p{i}", page)
-    if not found:
-        _ocr(loc, limits, out, lambda: ocr.first_page(data, limits.ocr_dpi), "PDF không có lớp chữ "
-             "(bản scan?)")
+        if not page.strip():
+            continue
+        if i == 1 and not usable_text_layer(page):
+            garbage = True
+            continue
+        found = True
+        _add(out, f"{loc}#p{i}", page)
+    if garbage:
+        out.problems.append(PartProblem(loc, "lớp chữ của trang 1 (do máy scan tự nhận dạng) không "
+                                             "có số văn bản và không đọc được như tiếng Việt: bỏ "
+                                             "qua, đọc lại trang bằng OCR", blocking=False))
+    if garbage or not found:
+        _ocr(loc, limits, out, lambda: ocr.first_page(data, limits.ocr_dpi),
+             "PDF có lớp chữ hỏng" if garbage else "PDF không có lớp chữ (bản scan?)")
+
+
+def usable_text_layer(text: str) -> bool:
+    """A page's text layer is used when it names a document number or reads as Vietnamese;
+    else it is a scanner's own garbage recognition, and the page is read as an image."""
+    return bool(find_numbers(text, "")) or reads_as_vietnamese(text)
 
 
 def _ocr(loc: str, limits: ReadLimits, out: Extracted, load: Any, what: str) -> None:
@@ -206,13 +224,13 @@ def _ocr(loc: str, limits: ReadLimits, out: Extracted, load: Any, what: str) -> 
         out.problems.append(PartProblem(loc, f"{what}: cần nhận dạng chữ (OCR) nhưng máy chưa cài "
                                              "tesseract-ocr-vie"))
         return
-    text, confidence = ocr.recognise(load())
+    text, confidence, how = ocr.read_page(load(), ocr.has_own_and_cited)
     if not text.strip():
         out.problems.append(PartProblem(loc, f"{what}: nhận dạng chữ (OCR) không đọc được chữ nào"))
         return
     _add(out, f"{loc}#p1#ocr{confidence:.0f}", text)
-    out.problems.append(PartProblem(loc, f"{what}: đã đọc bằng nhận dạng chữ (OCR), độ tin cậy "
-                                         f"{confidence:.0f}%", blocking=False))
+    out.problems.append(PartProblem(loc, f"{what}: đã đọc bằng nhận dạng chữ (OCR, {how}), độ tin "
+                                         f"cậy {confidence:.0f}%", blocking=False))
 
 
 # -- DOCX --------------------------------------------------------------------------------------

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import re
 from collections.abc import Iterator
 from datetime import date, datetime
 from typing import Any
@@ -40,6 +41,15 @@ def _children(el: Element, name: str) -> Iterator[Element]:
     for child in el.iter():
         if child is not el and _local(child) == name:
             yield child
+
+
+def join_code(number: str, notation: str) -> str:
+    """CodeNumber + CodeNotation as one number: ``760`` + ``UBND-TH`` is 760/UBND-TH,
+    ``09`` + ``2019/NĐ-CP`` is 09/2019/NĐ-CP, and a Party document's ``512`` + ``TB/TU`` (a
+    notation with its own slash, not after a year) is 512-TB/TU."""
+    number, notation = number.strip(), notation.strip()
+    party = "/" in notation and not re.match(r"(?:19|20)\d{2}\s*/", notation)
+    return f"{number}{'-' if party else '/'}{notation}"
 
 
 def _first(el: Element | None, name: str) -> Element | None:
@@ -132,8 +142,9 @@ def read_edxml(raw: bytes, limits: ReadLimits, extract_fn: Any = extract) -> Doc
     code = _first(header, "Code")
     number, notation = _text(code, "CodeNumber"), _text(code, "CodeNotation")
     if number and notation:
-        parsed = parse_number(f"{number}/{notation}")
-        doc.own_code = str(parsed) if parsed else f"{number}/{notation}"
+        joined = join_code(number, notation)
+        parsed = parse_number(joined)
+        doc.own_code = str(parsed) if parsed else joined
     doc.subject = (_text(header, "Subject") or "").replace("\n", " ")
     doc.edxml_status = _text(header, "StatusCode")
     doc.edxml_status_text = _text(header, "Description")

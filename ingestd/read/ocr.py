@@ -16,6 +16,7 @@ import io
 import re
 import shutil
 import subprocess
+from collections.abc import Callable
 from functools import lru_cache
 from typing import Any
 
@@ -41,14 +42,19 @@ def ocr_confidence(location: str) -> int | None:
     return int(m.group(1)) if m else None
 
 
-def recognise(image: Any) -> tuple[str, float]:
-    """(text with its line breaks, mean word confidence) of a PIL image."""
+def _tesseract(image: Any, config: str = "") -> tuple[str, float]:
+    text, conf, _ = _tesseract_words(image, config)
+    return text, conf
+
+
+def _tesseract_words(image: Any, config: str = "") -> tuple[str, float, dict[str, list[Any]]]:
+    """(text with its line breaks, mean word confidence, Tesseract's word table)."""
     import pytesseract
 
     if image.width * image.height > MAX_PIXELS:
         scale = (MAX_PIXELS / (image.width * image.height)) ** 0.5
         image = image.resize((int(image.width * scale), int(image.height * scale)))
-    data = pytesseract.image_to_data(_without_red(image), lang="vie",
+    data = pytesseract.image_to_data(image, lang="vie", config=config,
                                      output_type=pytesseract.Output.DICT)
     lines: dict[tuple[int, int, int], list[str]] = {}
     confidences = []
@@ -60,14 +66,166 @@ def recognise(image: Any) -> tuple[str, float]:
         key = (data["block_num"][i], data["par_num"][i], data["line_num"][i])
         lines.setdefault(key, []).append(word)
     text = "\n".join(" ".join(words) for _, words in sorted(lines.items()))
-    return text, (sum(confidences) / len(confidences) if confidences else 0.0)
+    return text, (sum(confidences) / len(confidences) if confidences else 0.0), data
 
 
-def _without_red(image: Any) -> Any:
-    """Grey levels from the red channel: a red seal (con dấu) over the text turns almost white
-    while black and blue ink stay dark, so the stamp stops hiding the number under it."""
-    red = image.convert("RGB").getchannel("R")
-    return red.point(lambda v: 255 if v > 150 else v)
+PASS_1, PASS_2 = "lượt 1", "lượt 2 (khử nhiễu, nhị phân hóa)"
+NUMBER_LINE = "đọc lại dòng «Số:»"
+_NUMBER_CHARS = "0123456789/-ABCDEFGHIJKLMNOPQRSTUVWXYZĐ"
+
+
+def read_page(image: Any, good_enough: Callable[[str], bool] = lambda text: False,
+              ) -> tuple[str, float, str]:
+    """(text, confidence, which pass read it) of a scan or a photo of a page.
+
+    Pass 1 prepares the page the way OCR pipelines do before Tesseract: the red channel (a red
+    seal turns as light as the paper, black and blue ink stay dark), scaled up to about 250 dpi
+    (phone photos are 70-100 dpi; Tesseract wants letters 20-30 px high), the background
+    flattened (a dark photo with light falling off to one side becomes evenly white), the skew
+    corrected (a projection-profile estimate). When its text is not ``good_enough`` (the
+    caller's test: the numbers it needs are not there), pass 2 also removes noise and
+    binarises adaptively (a local threshold); the pass whose text is good enough, else the one
+    with more document numbers, else the more confident one, is kept. When the kept text still
+    has no number after ``Số:`` (written by hand into the blank, under a seal, blurred), that
+    line alone is read again as one line of number characters, and added."""
+    prepared = prepare(image)
+    first = _tesseract_words(prepared.flat)
+    best, how = first, PASS_1
+    if not good_enough(first[0]):
+        second = _tesseract_words(prepared.binarised())
+        if good_enough(second[0]) or (_numbers(second[0]), second[1]) > (_numbers(first[0]), first[1]):
+            best, how = second, PASS_2
+    text, confidence, words = best
+    if not _has_own(text):
+        line = _number_line(prepared, words) or _number_line(prepared, first[2])
+        if line:
+            text, how = f"{line}\n{text}", f"{how}, {NUMBER_LINE}"
+    return text, confidence, how
+
+
+def _has_own(text: str) -> bool:
+    from ingestd.read.refs import find_numbers
+
+    return any(r.own for r in find_numbers(text, ""))
+
+
+def _number_line(prepared: Prepared, words: dict[str, list[Any]]) -> str | None:
+    """The header's ``Số: …`` line read again on its own (page segmentation: one line; only the
+    characters a number is written with), or None when no such line was found."""
+    from ingestd.read.vntext import fold
+
+    for i, word in enumerate(words["text"]):
+        if words["word_num"][i] != 1 or not re.match(r"^so\s*:?$", fold(word.strip())):
+            continue
+        x, y, h = words["left"][i], words["top"][i], words["height"][i]
+        width = prepared.flat.width
+        if y > prepared.flat.height * 0.4 or x > width * 0.4:   # the header's left column
+            continue
+        box = (max(0, x - h), max(0, y - h), int(width * 0.48), min(prepared.flat.height, y + 2 * h))
+        crop = prepared.flat.crop(box)
+        text, _ = _tesseract(crop, f"--psm 7 -c tessedit_char_whitelist={_NUMBER_CHARS}")
+        digits = re.sub(r"^[^0-9]*", "", text.replace(" ", ""))
+        if re.match(r"^\d{1,5}[/-]", digits):
+            return f"Số: {digits}"
+    return None
+
+
+def _numbers(text: str) -> int:
+    from ingestd.read.refs import find_numbers
+
+    return len(find_numbers(text, ""))
+
+
+def has_own_and_cited(text: str) -> bool:
+    """The text gives what matching needs from a report's first page: its own number (after
+    ``Số:``) and another document's number (the directive it answers)."""
+    from ingestd.read.refs import find_numbers
+
+    refs = find_numbers(text, "")
+    return any(r.own for r in refs) and any(not r.own for r in refs)
+
+
+class Prepared:
+    """One page, prepared once: ``flat`` (pass 1), ``binarised()`` (pass 2, on demand)."""
+
+    TARGET_WIDTH = 2100           # ≈ 250 dpi across an A4 page
+
+    def __init__(self, image: Any):
+        import cv2
+        import numpy as np
+
+        rgb = np.asarray(image.convert("RGB")).astype(np.int16)
+        red = rgb[:, :, 0]                      # red ink is nearly as light as paper here ...
+        seal = (red > 140) & (red - np.maximum(rgb[:, :, 1], rgb[:, :, 2]) > 60)
+        red = np.where(seal, 255, red).astype(np.uint8)     # ... and bright red ink is paper
+        scale = min(4.0, max(1.0, self.TARGET_WIDTH / red.shape[1]))
+        if scale > 1.05:
+            red = cv2.resize(red, None, fx=scale, fy=scale, interpolation=cv2.INTER_CUBIC)
+        self.scale = scale
+        self.grey = _deskew(_flatten(red))
+        from PIL import Image
+
+        self.flat = Image.fromarray(self.grey)
+
+    def binarised(self) -> Any:
+        import cv2
+        from PIL import Image
+
+        page = cv2.medianBlur(self.grey, 3)
+        block = int(31 * max(1.0, self.scale / 2)) | 1
+        page = cv2.adaptiveThreshold(page, 255, cv2.ADAPTIVE_THRESH_GAUSSIAN_C,
+                                     cv2.THRESH_BINARY, block, 15)
+        return Image.fromarray(page)
+
+
+def prepare(image: Any) -> Prepared:
+    return Prepared(image)
+
+
+def _flatten(grey: Any) -> Any:
+    """Divide by the background (a wide median of the page): uneven light and dark photos
+    become white paper with dark letters."""
+    import cv2
+
+    small = cv2.resize(grey, None, fx=0.25, fy=0.25, interpolation=cv2.INTER_AREA)
+    k = max(15, int(min(small.shape) / 12)) | 1
+    background = cv2.medianBlur(small, k)
+    background = cv2.resize(background, (grey.shape[1], grey.shape[0]), interpolation=cv2.INTER_LINEAR)
+    flat = cv2.divide(grey, background, scale=255)
+    flat[flat > 175] = 255              # paper, and what is left of a seal's rings, is white
+    return flat
+
+
+def skew_angle(grey: Any) -> float:
+    """The angle (degrees, counter-clockwise) that makes the text lines horizontal: the one
+    whose row profile of ink is the most peaked, searched over ±7° on a small copy."""
+    import cv2
+    import numpy as np
+
+    small = cv2.resize(grey, None, fx=600 / grey.shape[1], fy=600 / grey.shape[1],
+                       interpolation=cv2.INTER_AREA)
+    ink = (small < 160).astype(np.float32)
+    h, w = ink.shape
+    centre = (w / 2, h / 2)
+
+    def peaked(angle: float) -> float:
+        m = cv2.getRotationMatrix2D(centre, angle, 1.0)
+        rows = cv2.warpAffine(ink, m, (w, h), flags=cv2.INTER_NEAREST).sum(axis=1)
+        return float(np.square(np.diff(rows)).sum())
+
+    best = max(np.arange(-7, 7.01, 0.5), key=peaked)
+    return float(max(np.arange(best - 0.5, best + 0.51, 0.1), key=peaked))
+
+
+def _deskew(grey: Any) -> Any:
+    import cv2
+
+    angle = skew_angle(grey)
+    if abs(angle) < 0.2:
+        return grey
+    h, w = grey.shape
+    m = cv2.getRotationMatrix2D((w / 2, h / 2), angle, 1.0)
+    return cv2.warpAffine(grey, m, (w, h), flags=cv2.INTER_CUBIC, borderValue=255)
 
 
 def first_page(pdf: bytes, dpi: int) -> Any:

@@ -22,6 +22,12 @@ _NUMBER = re.compile(
     rf"(?:(?P<year>(?:19|20)\d{{2}})\s*/\s*)?"
     rf"(?P<notation>[{_LETTERS}][{_LETTERS}]{{0,9}}(?:\s*-\s*[{_LETTERS}0-9][{_LETTERS}0-9]{{0,11}}){{0,4}})",
     re.IGNORECASE)
+# Party documents (văn bản của Đảng): number, hyphen, type, slash, issuer — 512-TB/TU,
+# 29-NQ/TW, 01-HD/BTGTW, 35-KL/TW. The type is 1-4 letters (NQ, CT, TB, KL, HD, QĐ, QC, CTr).
+_PARTY = re.compile(
+    rf"{_START}(?P<num>\d{{1,5}})\s*[-–—]\s*(?P<type>[{_LETTERS}]{{1,4}})\s*/\s*"
+    rf"(?P<issuer>[{_LETTERS}][{_LETTERS}0-9]{{0,9}}(?:\s*-\s*[{_LETTERS}0-9][{_LETTERS}0-9]{{0,11}}){{0,2}})",
+    re.IGNORECASE)
 _DATE_NUMERIC = re.compile(
     r"^\s*[,(]?\s*(?:ngay\s*:?\s*)?(\d{1,2})\s*[/.-]\s*(\d{1,2})\s*[/.-]\s*((?:19|20)\d{2})")
 _DATE_WORDS = re.compile(
@@ -40,18 +46,24 @@ class DocNumber:
     """A document number: number + notation (+ year for legal documents)."""
 
     number: int
-    notation: str          # as written, cleaned of spaces
+    notation: str          # as written, cleaned of spaces; a Party number's "TB/TU"
     year: int | None = None
+    party: bool = False    # 512-TB/TU: number and type joined by a hyphen
 
     @property
     def key(self) -> str:
-        """Canonical form for comparison: 760/UBND-TH, 9/2019/ND-CP."""
+        """Canonical form for comparison: 760/UBND-TH, 9/2019/ND-CP, 512-TB/TU. The number
+        as a number (02/CĐ-UBND is 2/CĐ-UBND), the notation folded (no diacritics, upper)."""
         notation = fold(self.notation).upper().replace(" ", "")
         notation = re.sub(r"-+", "-", notation)
+        if self.party:
+            return f"{self.number}-{notation}"
         return f"{self.number}/{self.year}/{notation}" if self.year else f"{self.number}/{notation}"
 
     def __str__(self) -> str:
         num = f"{self.number:02d}"
+        if self.party:
+            return f"{num}-{self.notation}"
         return f"{num}/{self.year}/{self.notation}" if self.year else f"{num}/{self.notation}"
 
 
@@ -74,16 +86,44 @@ class PeriodRef:
 
 
 def parse_number(text: str) -> DocNumber | None:
-    """Parse one document number as an admin writes it in rules (``760/UBND-TH``)."""
-    m = _NUMBER.search(text.strip())
-    if not m:
-        return None
-    return _doc(m, text)
+    """Parse one document number as an admin writes it in rules (``760/UBND-TH``,
+    ``512-TB/TU``)."""
+    text = text.strip()
+    found = _matches(fold(text))
+    return _doc(found[0], text) if found else None
+
+
+def _matches(folded: str) -> list[re.Match[str]]:
+    """Every number, State-style and Party-style, in the order they stand."""
+    found = list(_NUMBER.finditer(folded))
+    taken = [(m.start(), m.end()) for m in found]
+    found += [m for m in _PARTY.finditer(folded)
+              if not any(s < m.end() and m.start() < e for s, e in taken)]
+    return sorted(found, key=lambda m: m.start())
+
+
+_TITLE_WORD = re.compile(r"^[A-ZĐ\u00c0-\u1ef8][a-zđ\u00e0-\u1ef9]+$")
+
+
+def _clean_notation(raw: str) -> str:
+    """Spaces and dashes as Decree 30 writes them. A group that is a capitalised word
+    (``Lai`` in ``760/UBND-TH - Lai Châu, ngày …``, where OCR or a table joins the next
+    column with a dash) ends the notation: notations are upper-case codes."""
+    groups = re.split(r"\s*[-–—]\s*", raw.strip())
+    kept = groups[:1]
+    for g in groups[1:]:
+        if _TITLE_WORD.match(g.strip()):
+            break
+        kept.append(g)
+    return "-".join(kept).replace(" ", "").replace("Ð", "Đ")
 
 
 def _doc(m: re.Match[str], original: str) -> DocNumber:
-    raw = original[m.start("notation"):m.end("notation")]
-    notation = re.sub(r"\s*[-–—]\s*", "-", raw).replace(" ", "").replace("Ð", "Đ")
+    if m.re is _PARTY:
+        kind = _clean_notation(original[m.start("type"):m.end("type")])
+        issuer = _clean_notation(original[m.start("issuer"):m.end("issuer")])
+        return DocNumber(int(m.group("num")), f"{kind}/{issuer}", party=True)
+    notation = _clean_notation(original[m.start("notation"):m.end("notation")])
     year = int(m.group("year")) if m.group("year") else None
     return DocNumber(int(m.group("num")), notation, year)
 
@@ -109,7 +149,7 @@ def find_numbers(text: str, location: str) -> list[Ref]:
     """Every document number in ``text``; the one after ``Số:`` at a line start is ``own``."""
     folded = fold(text)
     out = []
-    for m in _NUMBER.finditer(folded):
+    for m in _matches(folded):
         doc = _doc(m, text)
         before = folded[max(0, m.start() - 20):m.start()]
         own = bool(_OWN_PREFIX.search(before))

@@ -53,3 +53,24 @@ def clean(text: str) -> str:
 def has_vietnamese(text: str) -> bool:
     """True when the text holds letters only Vietnamese uses (ă, ơ, ư, đ, tone-marked vowels)."""
     return _VIETNAMESE.search(text) is not None
+
+
+_WORD = re.compile(r"[^\W\d_]+")
+_MARKED = re.compile("[\u00c0-\u1ef9ăĂơƠưƯđĐ]")
+
+
+def reads_as_vietnamese(text: str) -> bool:
+    """Whether a text layer reads as Vietnamese prose, or is the garbage a scanner's own
+    recognition writes (``CONG Hcok xA HQI CHiJ NGHiA VIVT NAM``): in Vietnamese a good share
+    of syllables carry diacritics and words are not cased at random. Short texts pass."""
+    words = _WORD.findall(text)
+    if len(words) < 12:
+        return True
+    marked = sum(1 for w in words if _MARKED.search(w)) / len(words)
+    odd = sum(1 for w in words if _odd_case(w)) / len(words)
+    return marked >= 0.15 and odd < 0.15
+
+
+def _odd_case(word: str) -> bool:
+    """A lower-case letter followed by an upper-case one: "Hcok" is fine, "CHiJ" and "xA" are not."""
+    return any(a.islower() and b.isupper() for a, b in zip(word, word[1:]))

@@ -159,7 +159,8 @@ class _Loader:
             doc = parse_number(number) if number else None
             if number and doc is None:
                 d.problem("number", f'number = "{number}" không phải số, ký hiệu văn bản',
-                          'viết như trên văn bản, ví dụ "760/UBND-TH"')
+                          'viết như trên văn bản, ví dụ "760/UBND-TH", "09/2019/NĐ-CP" hoặc '
+                          'số văn bản của Đảng "512-TB/TU"')
             ddate = d.get("date", date, required=True)
             if doc is not None:
                 key = f"{doc.key}@{ddate}"
