@@ -129,3 +129,29 @@ def test_every_deadline_shown_says_how_it_was_computed(console):
     assert "ngày 3 của tháng sau kỳ: 03/07/2019" in board
     assert "hạn ghi trong văn bản: 20/05/2019" in c.get("/reports/760-ha-tang").text
     assert "5 ngày làm việc kể từ ngày 29/05/2019" in c.get("/units/so-khdt").text
+
+
+def test_a_near_miss_is_confirmed_in_one_click(console):
+    from ingestd.testing import Mail, auth_results
+
+    eml = console.root / "near.eml"
+    eml.write_bytes(Mail("skhdt@laichau.gov.vn", "Báo cáo hoàn thiện thể chế",
+                         "Thực hiện Văn bản số 766/UBND-TH ngày 10/5/2019 của UBND tỉnh, Sở báo cáo.",
+                         auth=[auth_results("mail.laichau.gov.vn", "laichau.gov.vn")],
+                         date=AT.replace(month=5, day=18)).build())
+    from webclient import run_cli
+
+    assert run_cli(console, "import", str(eml))[0] == 0
+    c = client(console, "clerk")
+    item = next(r for r in c.get("/api/unmatched").json() if "766/UBND-TH" in (r["reason"] or ""))
+    assert "có thể là 760/UBND-TH" in item["reason"]
+    page = c.get(f"/receipts/{item['id']}").text
+    assert "Đúng là 760/UBND-TH: tính cho đơn vị" in page
+    form = re.search(r'<form method="post" action="/receipts/[^"]+/assign" class="action confirm">(.*?)</form>',
+                     page, re.S).group(1)
+    fields = dict(re.findall(r'name="(\w+)" value="([^"]*)"', form))
+    r = c.post(f"/receipts/{item['id']}/assign", data=fields, follow_redirects=False)
+    assert r.status_code == 303
+    receipt = next(x for x in c.get("/api/receipts").json() if x["id"] == item["id"])
+    assert receipt["state"] == "matched" and receipt["unit"] == "so-khdt"
+    assert [m["report"] for m in receipt["matches"]] == ["760-ha-tang"]
