@@ -176,7 +176,7 @@ def suggest_unit(doc: Document, book: Rulebook) -> Unit | None:
     text = _words(" ".join(p.text[:5000] for p in doc.parts))
     best, best_len = None, 0
     for unit in book.units.values():
-        for name in (unit.name, *unit.aliases):
+        for name in (unit.name, *unit.aliases, *unit.former_names):
             w = _words(name)
             if len(w) > 4 and w in text and len(w) > best_len:
                 best, best_len = unit, len(w)
@@ -353,7 +353,7 @@ def judge_signature(doc: Document, book: Rulebook, ev: list[Evidence]
         ev.append(Evidence("signature", f"{_SIGNATURE_VI.get(str(s['status']), s['status'])}: "
                            f"{s.get('detail')}" + (f" — {who}" if who else ""), s.get("location")))
     best = next((s for s in doc.signatures if s["status"] == "valid"), doc.signatures[0])
-    unit = book.unit_by_signer(best.get("organization"))
+    unit = book.unit_by_signer(best.get("organization"), best.get("organizational_unit"))
     return {"status": best["status"], "signer": best.get("signer"),
             "organization": best.get("organization"), "unit": unit.id if unit else None,
             "signed_at": best.get("signed_at")}

@@ -27,9 +27,10 @@ class Identity:
         return self.cert.public_bytes(serialization.Encoding.PEM)
 
 
-def _name(cn: str, org: str) -> x509.Name:
+def _name(cn: str, org: str, ou: str | None = None) -> x509.Name:
     return x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, cn),
-                      x509.NameAttribute(NameOID.ORGANIZATION_NAME, org)])
+                      x509.NameAttribute(NameOID.ORGANIZATION_NAME, org),
+                      *([x509.NameAttribute(NameOID.ORGANIZATIONAL_UNIT_NAME, ou)] if ou else [])])
 
 
 def _usage(ca: bool) -> x509.KeyUsage:
@@ -50,11 +51,11 @@ def root(cn: str = "Root CA Thử nghiệm") -> Identity:
     return Identity(key, cert)
 
 
-def issue(ca: Identity, cn: str, org: str, expired: bool = False) -> Identity:
+def issue(ca: Identity, cn: str, org: str, expired: bool = False, ou: str | None = None) -> Identity:
     key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
     start = NOW - dt.timedelta(days=400 if expired else 30)
     end = NOW - dt.timedelta(days=30) if expired else NOW + dt.timedelta(days=365)
-    cert = (x509.CertificateBuilder().subject_name(_name(cn, org)).issuer_name(ca.cert.subject)
+    cert = (x509.CertificateBuilder().subject_name(_name(cn, org, ou)).issuer_name(ca.cert.subject)
             .public_key(key.public_key()).serial_number(x509.random_serial_number())
             .not_valid_before(start).not_valid_after(end)
             .add_extension(_usage(False), critical=True).sign(ca.key, hashes.SHA256()))

@@ -153,3 +153,44 @@ def test_edxml_xml_signatures(project, cli, tmp_path, pki):
     assert rows["03/BC-UBND"]["signature"]["status"] == "untrusted"
     code, out, _ = cli(project, "explain", rows["03/BC-UBND"]["id"])
     assert "SHA-1" in out
+
+
+def _roots_only(project, pki):
+    """Trust roots pinned, but no signer_names written: units are found by their names."""
+    (project.root / "certs").mkdir(exist_ok=True)
+    (project.root / "certs" / "root.pem").write_bytes(pki["ca"].pem)
+    project.config.write_text(project.config.read_text() + '\n[signatures]\nroots = ["certs/*.pem"]\n')
+
+
+def test_a_signers_organisation_is_mapped_to_its_unit_by_name(project, cli, tmp_path, pki):
+    _roots_only(project, pki)
+    shouting = issue(pki["ca"], "Lò Văn Hùng", "UBND HUYỆN THAN UYÊN")          # case folded
+    row = send(project, cli, tmp_path, "by-name", sign_pdf(make_pdf(TEXT), shouting, pki["ca"]))
+    assert row["state"] == "matched" and row["signature"]["unit"] == "h-than-uyen", row["reason"]
+    other = issue(pki["ca"], "Nguyễn Thị Lan", "Ubnd huyen Tam Duong")          # diacritics folded
+    row = send(project, cli, tmp_path, "other-by-name",
+               sign_pdf(make_pdf(TEXT + [["bản 2"]]), other, pki["ca"]))
+    assert row["state"] == "review" and row["signature"]["unit"] == "h-tam-duong"
+    assert "chứng thư của đơn vị khác (h-tam-duong" in row["reason"]
+
+
+def test_an_ou_names_the_unit_when_o_is_the_province(project, cli, tmp_path, pki):
+    _roots_only(project, pki)
+    cert = issue(pki["ca"], "Lò Văn Hùng", "UBND tỉnh Lai Châu", ou="UBND huyện Than Uyên")
+    row = send(project, cli, tmp_path, "by-ou", sign_pdf(make_pdf(TEXT), cert, pki["ca"]))
+    assert row["signature"]["unit"] == "h-than-uyen" and row["state"] == "matched"
+
+
+def test_unit_by_signer_folds_names_and_refuses_ambiguity():
+    from ingestd.rules.model import Rulebook, Unit
+
+    book = Rulebook(units={"a": Unit("a", "Sở Y tế", former_names=("Sở Y tế tỉnh Hà Giang",)),
+                           "b": Unit("b", "Sở Tài chính", aliases=("STC",)),
+                           "c": Unit("c", "Ban Dân tộc", aliases=("BDT",)),
+                           "d": Unit("d", "Ban Dân tộc và Tôn giáo", aliases=("BDT",))},
+                    groups={}, directives=())
+    assert book.unit_by_signer("SỞ Y TẾ").id == "a"
+    assert book.unit_by_signer("So Y te tinh Ha Giang").id == "a"      # a former name
+    assert book.unit_by_signer("stc").id == "b"
+    assert book.unit_by_signer("BDT") is None                           # two units: neither
+    assert book.unit_by_signer(None, "Sở Tài chính").id == "b"           # the OU when O says nothing

@@ -25,6 +25,7 @@ class Signature:
     signed_at: str | None           # ISO, as the signer reported it
     location: str
     detail: str                     # in Vietnamese, for the evidence
+    organizational_unit: str | None = None   # OU as written
 
     def to_dict(self) -> dict[str, str | None]:
         return asdict(self)
@@ -70,6 +71,7 @@ def pdf_signatures(data: bytes, roots: tuple[bytes, ...], location: str) -> list
             continue
         cert = st.signing_cert
         signer, org = _name(cert, "common_name"), _name(cert, "organization_name")
+        ou = _name(cert, "organizational_unit_name")
         signed_at = (st.signer_reported_dt or claimed)
         when = signed_at.isoformat(timespec="seconds") if signed_at else None
         problem = str(st.trust_problem_indic or "")
@@ -84,7 +86,7 @@ def pdf_signatures(data: bytes, roots: tuple[bytes, ...], location: str) -> list
         else:
             status, detail = UNTRUSTED, ("chứng thư số không thuộc gốc tin cậy đã khai báo "
                                          "([signatures] roots)")
-        out.append(Signature(status, signer, org, when, location, detail))
+        out.append(Signature(status, signer, org, when, location, detail, ou))
     return out
 
 
@@ -104,14 +106,18 @@ def _embedded_cert(raw: bytes) -> object | None:
         return None
 
 
-def _subject(cert: object | None) -> tuple[str | None, str | None]:
+def _subject(cert: object | None) -> tuple[str | None, str | None, str | None]:
+    """(CN, O, OU) of a certificate."""
     from cryptography.x509.oid import NameOID
 
     def one(oid: object) -> str | None:
         values = cert.subject.get_attributes_for_oid(oid)  # type: ignore[attr-defined]
         return str(values[0].value) if values else None
 
-    return (one(NameOID.COMMON_NAME), one(NameOID.ORGANIZATION_NAME)) if cert else (None, None)
+    if not cert:
+        return None, None, None
+    return (one(NameOID.COMMON_NAME), one(NameOID.ORGANIZATION_NAME),
+            one(NameOID.ORGANIZATIONAL_UNIT_NAME))
 
 
 def edxml_signatures(raw: bytes, roots: tuple[bytes, ...], location: str) -> list[Signature]:
@@ -127,14 +133,14 @@ def edxml_signatures(raw: bytes, roots: tuple[bytes, ...], location: str) -> lis
     if b"SignatureValue" not in raw:
         return []
     cert = _embedded_cert(raw)
-    signer, org = _subject(cert)
+    signer, org, ou = _subject(cert)
     sha1 = b"rsa-sha1" in raw or b"xmldsig#sha1" in raw
     note = " (dùng SHA-1: trục liên thông còn ký bằng SHA-1, thuật toán này yếu)" if sha1 else ""
     config = SignatureConfiguration(signature_methods=frozenset(SignatureMethod),
                                     digest_algorithms=frozenset(DigestAlgorithm))
 
     def result(status: str, detail: str) -> list[Signature]:
-        return [Signature(status, signer, org, None, location, detail + note)]
+        return [Signature(status, signer, org, None, location, detail + note, ou)]
 
     broken = (InvalidSignature, InvalidInput, ValueError)
     if roots:

@@ -90,7 +90,7 @@ class _Loader:
         for i, raw in enumerate(top.tables("unit")):
             t = Table(tf, ("unit", i), raw, {"id", "name", "aliases", "groups", "emails",
                                              "domains", "organ_id", "remind_to", "remind_cc",
-                                             "signer_names"})
+                                             "signer_names", "former_names"})
             uid = t.get("id", str, required=True)
             if uid is None:
                 continue
@@ -124,14 +124,15 @@ class _Loader:
                     if not _EMAIL.match(e):
                         t.problem(key, f'"{e}" không phải địa chỉ thư điện tử', value=e)
             name = t.get("name", str, required=True) or uid
-            for key in ("name", "aliases", "emails", "remind_to", "remind_cc"):
+            for key in ("name", "aliases", "former_names", "emails", "remind_to", "remind_cc"):
                 _no_line_breaks(t, key)
             units[uid] = Unit(
                 id=uid, name=name, aliases=tuple(t.str_list("aliases")), groups=tuple(ugroups),
                 emails=tuple(emails), domains=tuple(d.lower() for d in t.str_list("domains")),
                 organ_id=organ, remind_to=tuple(t.str_list("remind_to") or emails),
                 remind_cc=tuple(t.str_list("remind_cc")),
-                signer_names=tuple(t.str_list("signer_names")))
+                signer_names=tuple(t.str_list("signer_names")),
+                former_names=tuple(t.str_list("former_names")))
         return units, groups
 
     # -- directives ---------------------------------------------------------------------------

@@ -2,13 +2,21 @@
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field, replace
 from datetime import date, datetime
 
 from ingestd.read.refs import DocNumber
+from ingestd.read.vntext import fold, nfc
 
 PERIODS = ["month", "quarter", "half-year", "year"]
 KINDS = ["dinh-ky", "dot-xuat", "chuyen-de"]
+
+
+def name_key(name: str) -> str:
+    """A name as compared: NFC, no diacritics, lower case, punctuation and spacing folded
+    ("SỞ Y TẾ", "Sở Y tế", "So Y te." are one name)."""
+    return " ".join(re.sub(r"[^\w&]+", " ", fold(nfc(name))).split())
 
 
 @dataclass(frozen=True)
@@ -23,6 +31,7 @@ class Unit:
     remind_to: tuple[str, ...] = ()
     remind_cc: tuple[str, ...] = ()
     signer_names: tuple[str, ...] = ()  # O= of the unit's signing certificates, as written
+    former_names: tuple[str, ...] = ()  # names in old documents (help matching like aliases)
 
 
 @dataclass(frozen=True)
@@ -180,14 +189,20 @@ class Rulebook:
                 return self.units.get(rule.unit)
         return None
 
-    def unit_by_signer(self, organization: str | None) -> Unit | None:
-        """The unit whose signing certificates carry this O= (case and spacing folded)."""
-        if not organization:
-            return None
-        key = " ".join(organization.split()).casefold()
-        for unit in self.units.values():
-            if any(" ".join(n.split()).casefold() == key for n in unit.signer_names):
-                return unit
+    def unit_by_signer(self, *names: str | None) -> Unit | None:
+        """The unit a certificate's O= (then OU=) names: first by ``signer_names``, then by the
+        unit's name, aliases and former names; case, diacritics, spacing and punctuation
+        folded. A name that fits two units names none."""
+        for name in names:
+            if not name:
+                continue
+            key = name_key(name)
+            for fields in (lambda u: u.signer_names, lambda u: (u.name, *u.aliases, *u.former_names)):
+                found = {u.id for u in self.units.values() if any(name_key(n) == key for n in fields(u))}
+                if len(found) == 1:
+                    return self.units[found.pop()]
+                if found:
+                    return None
         return None
 
     def unit_by_organ(self, organ_id: str) -> Unit | None:
