@@ -16,6 +16,7 @@ from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from ingestd.errors import ConfigError, Problem
 from ingestd.read.limits import PDF_TEXT_ENGINES, ReadLimits
+from ingestd.sender_trust import Trust
 from ingestd.tomlfile import Table, TomlFile
 
 SECURITY = ["tls", "starttls", "none"]
@@ -169,7 +170,8 @@ class Settings:
     smtp: SmtpSettings | None = None
     digest: DigestSettings = field(default_factory=DigestSettings)
     quarterly: QuarterlySettings = field(default_factory=QuarterlySettings)
-    authserv_id: str | None = None
+    authserv_id: str | None = None          # the first of trust.authserv_ids
+    trust: Trust = field(default_factory=Trust)
     limits: ReadLimits = field(default_factory=ReadLimits)
     web: WebSettings = field(default_factory=WebSettings)
     office: OfficeSettings = field(default_factory=OfficeSettings)
@@ -340,10 +342,19 @@ def load_settings(path: Path | None = None) -> Settings:
                                       office=t.get("office", str, "VĂN PHÒNG"),
                                       place=t.get("place", str, ""))
 
-    authserv = None
+    trust = Trust()
     if "trust" in tf.data:
-        t = Table(tf, ("trust",), tf.data["trust"], {"authserv_id"})
-        authserv = t.get("authserv_id", str)
+        t = Table(tf, ("trust",), tf.data["trust"], {"authserv_id", "received_hops"})
+        raw_ids = tf.data["trust"].get("authserv_id")       # type: ignore[union-attr]
+        ids = t.str_list("authserv_id") if isinstance(raw_ids, list) else [t.get("authserv_id", str) or ""]
+        hops = t.get("received_hops", int, 1)
+        if not 1 <= hops <= 5:
+            t.problem("received_hops", f"received_hops = {hops} không hợp lệ",
+                      "số tiêu đề Received do máy chủ thư của cơ quan thêm vào: 1 (Postfix giao "
+                      "thẳng vào Maildir) hoặc 2 (thêm Dovecot LMTP)")
+            hops = 1
+        trust = Trust(tuple(i.strip().lower() for i in ids if i and i.strip()), hops)
+    authserv = trust.authserv_ids[0] if trust.authserv_ids else None
 
     limits = ReadLimits()
     if "reading" in tf.data:
@@ -408,7 +419,7 @@ def load_settings(path: Path | None = None) -> Settings:
         store_dir=base / top.get("store_dir", str, "var/store"),
         outbox_dir=base / top.get("outbox_dir", str, "var/outbox"),
         imap=tuple(imaps), gateways=tuple(gateways), maildirs=tuple(maildirs), smtp=smtp,
-        digest=digest, quarterly=quarterly, authserv_id=authserv, limits=limits, web=web,
+        digest=digest, quarterly=quarterly, authserv_id=authserv, trust=trust, limits=limits, web=web,
         office=office, acknowledge=acknowledge,
         heartbeat_minutes=top.get("heartbeat_minutes", int, 30),
         from_address=smtp.from_addr if smtp else from_address,

@@ -12,10 +12,6 @@ import fnmatch
 import re
 from dataclasses import asdict, dataclass, field
 from datetime import datetime
-from functools import lru_cache
-
-import authres
-from publicsuffixlist import PublicSuffixList
 
 from ingestd.calendar import WorkCalendar, deadline, parse_period, period_of, periods
 from ingestd.near_miss import near_misses
@@ -24,6 +20,7 @@ from ingestd.read.ocr import ocr_confidence
 from ingestd.read.refs import Ref, parse_number
 from ingestd.read.vntext import fold
 from ingestd.rules.model import Directive, Report, Rulebook, Unit
+from ingestd.sender_trust import Trust, domain_of, sender_trust
 from ingestd.vocabulary import SIGNATURE_VI as _SIGNATURE_VI
 from ingestd.vocabulary import ReceiptState
 
@@ -93,85 +90,6 @@ def date_like_keywords(book: Rulebook) -> list[tuple[Report, str]]:
 
 # -- unit and trust ----------------------------------------------------------------------------
 
-def _domain(address: str) -> str:
-    return address.rsplit("@", 1)[-1].lower().strip(".")
-
-
-@lru_cache(maxsize=1)
-def _psl() -> PublicSuffixList:
-    return PublicSuffixList()        # the list shipped with the package: no network
-
-
-def org_domain(domain: str) -> str | None:
-    """The organisational domain (RFC 7489 §3.2): laichau.gov.vn for skhdt.laichau.gov.vn;
-    None for a public suffix itself (gov.vn), which no one owns."""
-    return _psl().privatesuffix(domain.lower().strip(".")) or None
-
-
-def _aligned(a: str | None, b: str) -> bool:
-    """Relaxed DMARC alignment: the same organisational domain (never a public suffix)."""
-    if not a:
-        return False
-    oa, ob = org_domain(a), org_domain(b)
-    return oa is not None and oa == ob
-
-
-@lru_cache(maxsize=4096)
-def parse_auth_results(value: str) -> tuple[str, list[tuple[str, str, dict[str, str]]]]:
-    """RFC 8601 header (through ``authres``) -> (authserv-id, [(method, result, {ptype.prop:
-    value})]). A header that does not parse gives no results. Cached: a unit's mail server
-    writes the same header for most of its mail, and parsing it costs ~0.5 ms. Callers must
-    not change what they get."""
-    try:
-        header = authres.AuthenticationResultsHeader.parse("Authentication-Results: " + value)
-    except Exception:  # noqa: BLE001 - authres raises several kinds on garbage: no results
-        return "", []
-    results = [(str(r.method).lower(), str(r.result).lower(),
-                {f"{p.type}.{p.name}".lower(): str(p.value).strip('"').lower()
-                 for p in r.properties})
-               for r in header.results]
-    return str(header.authserv_id or "").lower(), results
-
-
-def sender_trust(doc: Document, authserv_id: str | None) -> tuple[bool, str]:
-    """Whether the From address can be believed, and why (in words for the review queue)."""
-    if not authserv_id:
-        return True, "chấp nhận địa chỉ người gửi như ghi (chưa cấu hình [trust] authserv_id)"
-    if not doc.sender:
-        return False, "thư không có địa chỉ người gửi"
-    domain = _domain(doc.sender)
-    ours = [parse_auth_results(v) for v in doc.auth_results]
-    ours = [r for a, r in ours if a == authserv_id.lower()]
-    if not ours:
-        return False, (f"không có kết quả xác thực (Authentication-Results) của {authserv_id} "
-                       f"cho {domain}: không xác minh được người gửi")
-    results = ours[0]      # the topmost one: added last, by our own server
-    for method, result, props in results:
-        if method != "dmarc":
-            continue
-        hfrom = props.get("header.from")
-        if result == "pass" and _aligned(hfrom, domain):
-            return True, f"DMARC pass cho {domain} ({authserv_id})"
-        if result in ("fail", "reject", "quarantine"):
-            return False, f"DMARC {result} cho {domain}: có thể là thư giả mạo"
-        if result == "pass":
-            return False, (f"DMARC pass nhưng cho tên miền {hfrom or '(không ghi header.from)'}, "
-                           f"không phải {domain} của người gửi: có thể là thư giả mạo")
-    for method, result, props in results:
-        if result != "pass":
-            continue
-        if method == "dkim":
-            signer = props.get("header.d") or props.get("header.i", "").rsplit("@", 1)[-1]
-            if _aligned(signer, domain):
-                return True, f"DKIM pass, khớp {domain} ({authserv_id})"
-        if method == "spf":
-            mailfrom = props.get("smtp.mailfrom", "")
-            if mailfrom and _aligned(_domain(mailfrom), domain):
-                return True, f"SPF pass, khớp {domain} ({authserv_id})"
-    summary = ", ".join(f"{m}={r}" for m, r, _ in results) or "không có kết quả"
-    return False, f"không đạt DMARC hoặc SPF/DKIM khớp {domain} ({summary})"
-
-
 def suggest_unit(doc: Document, book: Rulebook) -> Unit | None:
     text = _words(" ".join(p.text[:5000] for p in doc.parts))
     best, best_len = None, 0
@@ -183,7 +101,7 @@ def suggest_unit(doc: Document, book: Rulebook) -> Unit | None:
     return best
 
 
-def find_unit(doc: Document, book: Rulebook, authserv_id: str | None,
+def find_unit(doc: Document, book: Rulebook, trust: Trust,
               ev: list[Evidence], via_gateway: bool = False) -> tuple[Unit | None, bool, str | None]:
     """(unit, trusted, reason when not)."""
     if doc.kind == "edxml":
@@ -206,7 +124,7 @@ def find_unit(doc: Document, book: Rulebook, authserv_id: str | None,
     unit = book.unit_by_email(doc.sender)
     how = "địa chỉ"
     if unit is None:
-        domain = _domain(doc.sender)
+        domain = domain_of(doc.sender)
         parts = domain.split(".")
         for i in range(len(parts) - 1):
             unit = book.unit_by_domain(".".join(parts[i:]))
@@ -214,13 +132,13 @@ def find_unit(doc: Document, book: Rulebook, authserv_id: str | None,
                 how = f"tên miền {'.'.join(parts[i:])} của"
                 break
     if unit is None:
-        domain = _domain(doc.sender)
+        domain = domain_of(doc.sender)
         if domain in book.matching.personal_domains:
             label = domain.split(".")[0].capitalize()
             return None, False, f"gửi từ hộp thư cá nhân {label} ({doc.sender}), không phải hộp thư công vụ"
         return None, False, f"địa chỉ {doc.sender} không thuộc đơn vị nào"
     ev.append(Evidence("unit", f"{unit.id} theo {how} người gửi", "From", doc.sender))
-    trusted, why = sender_trust(doc, authserv_id)
+    trusted, why = sender_trust(doc, trust, unit)
     ev.append(Evidence("trust", ("tin cậy: " if trusted else "không tin cậy: ") + why,
                        "Authentication-Results"))
     return unit, trusted, None if trusted else why
@@ -394,9 +312,10 @@ def _ignored(doc: Document, book: Rulebook) -> str | None:
 
 
 def match(doc: Document, book: Rulebook, cal: WorkCalendar, received: datetime,
-          authserv_id: str | None = None, via_gateway: bool = False) -> MatchResult:
-    """``via_gateway``: the receipt came from a gateway source (an edXML's OrganId is
-    believed only then)."""
+          trust: Trust | str | None = None, via_gateway: bool = False) -> MatchResult:
+    """``trust``: ``[trust]`` (or just our authserv-id); ``via_gateway``: the receipt came
+    from a gateway source (an edXML's OrganId is believed only then)."""
+    trust = Trust.of(trust)
     ev: list[Evidence] = []
     reason = _ignored(doc, book)
     if reason:
@@ -412,7 +331,7 @@ def match(doc: Document, book: Rulebook, cal: WorkCalendar, received: datetime,
                   + "): được ghi nhận, không phải báo cáo")
         return MatchResult(IGNORED, reason, evidence=[*ev, Evidence("ignore", reason)])
 
-    unit, trusted, unit_reason = find_unit(doc, book, authserv_id, ev, via_gateway)
+    unit, trusted, unit_reason = find_unit(doc, book, trust, ev, via_gateway)
     if doc.edxml_due or doc.edxml_steering:
         ev.append(Evidence("period", "gói edXML ghi" + (f" hạn xử lý (DueDate) {doc.edxml_due}"
                                                          if doc.edxml_due else "")

@@ -347,3 +347,23 @@ def make_scan_with_layer(lines: list[str], layer: str, **scan: object) -> bytes:
     c.showPage()
     c.save()
     return buf.getvalue()
+
+
+def delivered(raw: bytes, received: str) -> bytes:
+    """``raw`` as our own MTA delivers it: its ``Received:`` line on top of what the sender
+    wrote, and the Authentication-Results of its milters above that line (OpenDKIM and
+    OpenDMARC insert theirs at the top). The Authentication-Results ``raw`` carries are taken
+    as our milters' (the builders in this module write them for that)."""
+    nl = b"\r\n" if b"\r\n" in raw.partition(b"\n\n")[0] + b"\n" else b"\n"
+    head, sep, body = raw.partition(nl + nl)
+    lines = head.split(nl)
+    fields: list[list[bytes]] = []
+    for line in lines:
+        if line[:1] in (b" ", b"\t") and fields:
+            fields[-1].append(line)
+        else:
+            fields.append([line])
+    ours = [f for f in fields if f[0].lower().startswith(b"authentication-results:")]
+    rest = [f for f in fields if not f[0].lower().startswith(b"authentication-results:")]
+    out = [*ours, [f"Received: {received}".encode()], *rest]
+    return nl.join(nl.join(f) for f in out) + sep + body

@@ -28,6 +28,7 @@ from ingestd.testing import (  # noqa: E402
     make_docx,
     make_edxml,
     make_pdf,
+    make_scan,
     make_xlsx,
     make_zip,
 )
@@ -232,10 +233,15 @@ def main(out: Path) -> None:
                 message_id="stp.gopy@laichau.gov.vn",
                 auth=[auth_results(AUTHSERV, "laichau.gov.vn")])
     w.deliver(mail.build(), at("31/5", "14:00"))
-    blank = make_pdf([[" "]])                     # a scanned report: no text layer
+    # a scanned report, no text layer, read by OCR: Công an tỉnh reports on public investment,
+    # which 924/UBND-TH did not ask of it, so a clerk decides
+    scan = make_scan(["CÔNG AN TỈNH", "Số: 312/BC-CAT", "BÁO CÁO",
+                      "Tình hình thực hiện kế hoạch vốn đầu tư công 6 tháng đầu năm 2019",
+                      "Thực hiện Văn bản số 924/UBND-TH ngày 29/5/2019 của UBND tỉnh,",
+                      "Công an tỉnh báo cáo kết quả như sau:"], skew=0.6)
     mail = Mail(sender="congan@laichau.gov.vn", sender_name="Công an tỉnh",
                 subject="Gửi báo cáo (bản scan)", body="", message_id="ca.scan@laichau.gov.vn",
-                attachments=[("scan0001.pdf", blank)],
+                attachments=[("scan0001.pdf", scan)],
                 auth=[auth_results(AUTHSERV, "laichau.gov.vn")])
     w.deliver(mail.build(), at("6/6", "10:00"))
     mail = Mail(sender="cucthue@laichau.gov.vn", subject="Tự động trả lời: Văn bản 924/UBND-TH",

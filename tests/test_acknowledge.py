@@ -12,6 +12,7 @@ from test_notify import configure_smtp, use_notify_rules
 
 from ingestd.notify.acks import run_acknowledgements
 from ingestd.testing import Mail, auth_results
+from ingestd.testing import delivered as mta_delivered
 
 TZ = ZoneInfo("Asia/Ho_Chi_Minh")
 AUTH = auth_results("mail.laichau.gov.vn", "laichau.gov.vn")
@@ -20,7 +21,7 @@ AUTH = auth_results("mail.laichau.gov.vn", "laichau.gov.vn")
 def delivered(sender: str, when: str, n: int, auth: bool = True) -> bytes:
     raw = Mail(sender, f"Báo cáo thứ Bảy số {n}", "Thực hiện Văn bản số 1000/UBND-TH",
                auth=[AUTH] if auth else [], message_id=f"m{n}@x").build()
-    return f"Received: by mail.laichau.gov.vn; {when}\r\n".encode() + raw
+    return mta_delivered(raw, f"by mail.laichau.gov.vn; {when}")
 
 
 def acks(smtp) -> list[email.message.EmailMessage]:

@@ -8,7 +8,7 @@ import mailbox
 import shutil
 from zoneinfo import ZoneInfo
 
-from ingestd.testing import Mail, auth_results, make_edxml
+from ingestd.testing import Mail, auth_results, delivered, make_edxml
 
 TZ = ZoneInfo("Asia/Ho_Chi_Minh")
 AUTH = [auth_results("mail.laichau.gov.vn", "laichau.gov.vn")]
@@ -18,7 +18,7 @@ def report(unit_email: str, n: int, cite: str = "760/UBND-TH", **kw) -> bytes:
     received = kw.pop("received", "Mon, 20 May 2019 10:00:00 +0700")
     raw = Mail(unit_email, f"Báo cáo {n}", f"Thực hiện Văn bản số {cite} ngày 10/5/2019",
                message_id=f"{n}@laichau.gov.vn", auth=kw.pop("auth", AUTH), **kw).build()
-    return f"Received: from mx by mail.laichau.gov.vn; {received}\r\n".encode() + raw
+    return delivered(raw, f"from mx by mail.laichau.gov.vn; {received}")
 
 
 def test_each_format_imports_idempotently(project, cli, tmp_path):

@@ -16,12 +16,13 @@ import pytest
 
 from ingestd.calendar import WorkCalendar
 from ingestd.config import ReadLimits
-from ingestd.match import MATCHED, REVIEW, date_like_keywords, match, org_domain, sender_trust
+from ingestd.match import MATCHED, REVIEW, date_like_keywords, match
 from ingestd.read import read_message
 from ingestd.read.attachments import Extracted
 from ingestd.read.document import Document, TextPart
 from ingestd.read.edxml import parse_tree, trace_time
 from ingestd.rules import load_rules
+from ingestd.sender_trust import org_domain, sender_trust
 from ingestd.testing import auth_results, encode_cp1258, make_edxml
 
 TZ = ZoneInfo("Asia/Ho_Chi_Minh")
@@ -79,13 +80,13 @@ def test_dmarc_pass_for_another_domain_is_not_trusted():
 
 
 @pytest.mark.parametrize("signer,ok", [
-    ("laichau.gov.vn", True),           # the same organisational domain
-    ("mail.laichau.gov.vn", True),      # relaxed alignment: a subdomain of it
+    ("laichau.gov.vn", True),           # the From address's own domain
+    ("mail.laichau.gov.vn", False),     # relaxed alignment no longer names a unit (strict)
     ("gov.vn", False),                  # a public suffix aligns with nothing
     ("evil-laichau.gov.vn", False),
     ("laichau.gov.vn.evil.example", False),
 ])
-def test_dkim_alignment_uses_organisational_domains(signer, ok):
+def test_dkim_identifies_only_the_from_domain_itself(signer, ok):
     doc = Document(kind="email", sender="skhdt@laichau.gov.vn",
                    auth_results=[f"{AUTHSERV}; dkim=pass header.d={signer}; dmarc=none"])
     assert sender_trust(doc, AUTHSERV)[0] is ok

@@ -9,9 +9,10 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from ingestd.calendar import WorkCalendar
-from ingestd.match import MATCHED, REVIEW, match, parse_auth_results
+from ingestd.match import MATCHED, REVIEW, match
 from ingestd.read.document import Document, ResponseFor, TextPart
 from ingestd.rules import load_rules
+from ingestd.sender_trust import parse_auth_results
 
 TZ = ZoneInfo("Asia/Ho_Chi_Minh")
 BOOK = load_rules(Path(__file__).resolve().parent.parent / "rules")

@@ -15,7 +15,7 @@ from servers import SmtpSink
 
 from ingestd.errors import DeliveryError
 from ingestd.notify.mail import build
-from ingestd.testing import Mail, auth_results
+from ingestd.testing import Mail, auth_results, delivered
 
 UNITS = """\
 [groups]
@@ -116,7 +116,7 @@ def test_right_units_on_the_right_days(notify_project, cli, tmp_path):
     raw = Mail("c@laichau.gov.vn", "Báo cáo", "Thực hiện Văn bản số 1000/UBND-TH",
                auth=[auth_results("mail.laichau.gov.vn", "laichau.gov.vn")]).build()
     (tmp_path / "c.eml").write_bytes(
-        b"Received: by mail.laichau.gov.vn; Thu, 20 Jun 2019 16:00:00 +0700\r\n" + raw)
+        delivered(raw, "by mail.laichau.gov.vn; Thu, 20 Jun 2019 16:00:00 +0700"))
     cli(p, "import", str(tmp_path / "c.eml"))
     assert planned(cli, p, "2019-06-21T09:00:00+07:00") == [
         ("sat", u, "before-1", []) for u in ("a", "b")]
@@ -192,7 +192,7 @@ def test_stale_reminder_is_dropped_when_the_unit_reports(notify_project, cli, sm
     raw = Mail("b@laichau.gov.vn", "Báo cáo", "Thực hiện Văn bản số 1000/UBND-TH",
                auth=[auth_results("mail.laichau.gov.vn", "laichau.gov.vn")]).build()
     (tmp_path / "b.eml").write_bytes(
-        b"Received: by mail.laichau.gov.vn; Tue, 25 Jun 2019 09:10:00 +0700\r\n" + raw)
+        delivered(raw, "by mail.laichau.gov.vn; Tue, 25 Jun 2019 09:10:00 +0700"))
     cli(notify_project, "import", str(tmp_path / "b.eml"))
     sink = SmtpSink(port=port)
     try:

@@ -26,7 +26,7 @@ from ingestd.sources.intake import store_incoming
 from ingestd.sources.maildir import MaildirFolder
 from ingestd.store.blobs import BlobStore
 from ingestd.store.repo import Store
-from ingestd.testing import Mail, auth_results, make_edxml
+from ingestd.testing import Mail, auth_results, delivered, make_edxml
 
 TZ = ZoneInfo("Asia/Ho_Chi_Minh")
 T0 = datetime(2019, 5, 20, 1, 30, tzinfo=UTC)
@@ -38,7 +38,7 @@ def mail(n: int, received: datetime | None = None) -> bytes:
                message_id=f"src-{n}@laichau.gov.vn", auth=AUTH).build()
     if received is not None:        # what our own server writes on top: import's receipt time
         stamp = received.strftime("%a, %d %b %Y %H:%M:%S +0000")
-        raw = f"Received: from mx.laichau.gov.vn; {stamp}\r\n".encode() + raw
+        raw = delivered(raw, f"from mx.laichau.gov.vn; {stamp}")
     return raw
 
 

@@ -32,6 +32,12 @@ def config_warnings(settings: Settings) -> list[str]:
         if secret.file and not os.access(secret.file, os.R_OK):
             out.append(f"{where}: không đọc được tệp mật khẩu {secret.file} — kiểm tra đường dẫn "
                        "và quyền đọc của người dùng chạy dịch vụ")
+    from ingestd.host_checks import mta_notes, ocr_warning
+
+    ocr = ocr_warning(settings)
+    if ocr:
+        out.append(ocr)
+    out.extend(mta_notes(settings.trust.authserv_ids))
     missing = settings.office.missing()
     if missing:
         out.append(f"{settings.config_path.name} [office]: chưa khai báo {', '.join(missing)} — "

@@ -71,7 +71,10 @@ def health(args: argparse.Namespace, settings: Settings) -> int:
         rules: dict[str, object] = {"ok": True, "problems": []}
     except RulesError as exc:
         rules = {"ok": False, "problems": [str(p) for p in exc.problems]}
-    data = {"sources": sources, "backlog": states.get("new", 0),
+    from ingestd.host_checks import mta_notes, ocr_warning
+
+    warnings = [w for w in (ocr_warning(settings),) if w] + mta_notes(settings.trust.authserv_ids)
+    data = {"sources": sources, "backlog": states.get("new", 0), "warnings": warnings,
             "review": sum(states.get(s, 0) for s in REVIEW_STATES),
             "receipts": states, "outbox": outbox, "faults": faults, "rules": rules}
     if args.format == "json":
@@ -87,6 +90,8 @@ def health(args: argparse.Namespace, settings: Settings) -> int:
         write(line)
         if fault_line(faults):
             write("SỰ CỐ: " + str(fault_line(faults)))
+        for warning in warnings:
+            write("Cảnh báo: " + warning)
         if not rules["ok"]:
             write(f"QUY TẮC CÓ LỖI ({len(rules['problems'])}): daemon vẫn dùng bộ quy tắc trước; "
                   "xem: ingestd check")

@@ -19,6 +19,7 @@ from ingestd.read import guarded_extract, read_message
 from ingestd.read.document import Document
 from ingestd.read.limits import ReadLimits
 from ingestd.rules.model import Rulebook
+from ingestd.sender_trust import Trust
 from ingestd.services import Services
 from ingestd.store.db import from_db
 from ingestd.store.models import Receipt
@@ -34,12 +35,12 @@ class Context:
 
     rules: Rulebook
     calendar: WorkCalendar
-    authserv_id: str | None
+    trust: Trust
     limits: ReadLimits
 
 
 def context(svc: Services) -> Context:
-    return Context(svc.rules, svc.calendar, svc.settings.authserv_id, svc.settings.limits)
+    return Context(svc.rules, svc.calendar, svc.settings.trust, svc.settings.limits)
 
 
 @dataclass(frozen=True)
@@ -100,7 +101,7 @@ def read_blob(job: Job, limits: ReadLimits) -> Document | Fault:
 
 def outcome(ctx: Context, receipt_id: int, doc: Document, received: datetime, source: str,
             keep_doc: bool = True) -> Outcome:
-    result = match(doc, ctx.rules, ctx.calendar, received, ctx.authserv_id,
+    result = match(doc, ctx.rules, ctx.calendar, received, ctx.trust,
                    via_gateway=source.startswith("gateway:"))
     return Outcome(receipt_id, doc if keep_doc else None, result.state, result.reason,
                    result.unit, result.to_dict(),

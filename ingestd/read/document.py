@@ -43,6 +43,8 @@ class Document:
     subject: str = ""
     date_header: str | None = None
     auth_results: list[str] = field(default_factory=list)
+    auth_hops: list[int] = field(default_factory=list)    # Received headers above each one
+    from_count: int = 1                         # addresses in From (two: nobody is believed)
     organ_id: str | None = None                 # edXML From/OrganId
     own_code: str | None = None                 # edXML Code
     response_for: list[ResponseFor] = field(default_factory=list)

@@ -33,6 +33,8 @@ class Headers:
     message_id: str | None
     date: str | None
     auth_results: tuple[str, ...]
+    auth_hops: tuple[int, ...]     # how many Received headers stand above each of them
+    from_count: int                # addresses in From
 
 
 def header_block(raw: bytes) -> Message:
@@ -90,6 +92,30 @@ def _raw_values(msg: Message, name: str) -> list[str]:
     return [str(v) for k, v in msg.raw_items() if k.lower() == name]
 
 
+def _auth_with_hops(msg: Message) -> tuple[tuple[str, ...], tuple[int, ...]]:
+    """Authentication-Results in order, each with the number of Received headers above it:
+    our own servers' headers sit above the Received our MX added; a sender's are below it."""
+    values, hops, received = [], [], 0
+    for k, v in msg.raw_items():
+        name = k.lower()
+        if name == "received":
+            received += 1
+        elif name == "authentication-results":
+            values.append(_one_line(_raw_text(v)))
+            hops.append(received)
+    return tuple(values), tuple(hops)
+
+
+def address_count(value: object) -> int:
+    """How many mailboxes an address header names."""
+    text = _raw_text(value)
+    try:
+        header = email.policy.default.header_factory("from", text)
+        return sum(1 for a in header.addresses if a.addr_spec)    # type: ignore[attr-defined]
+    except Exception:  # noqa: BLE001 - the plain parser on what the registry cannot model
+        return sum(1 for _, a in getaddresses([text]) if "@" in a)
+
+
 def read_headers(msg: Message) -> Headers:
     def first(name: str) -> str | None:
         values = _raw_values(msg, name)
@@ -97,10 +123,11 @@ def read_headers(msg: Message) -> Headers:
 
     sender_name, sender = first_address(first("From")) if first("From") is not None else (None, None)
     subject, mid, date = first("Subject"), first("Message-ID"), first("Date")
+    auth, hops = _auth_with_hops(msg)
     return Headers(
         subject=decoded("subject", subject) if subject is not None else "",
         sender=sender, sender_name=sender_name,
         message_id=(_one_line(_raw_text(mid)).strip("<> ") or None) if mid is not None else None,
         date=(_one_line(_raw_text(date)) or None) if date is not None else None,
-        auth_results=tuple(_one_line(_raw_text(v))
-                           for v in _raw_values(msg, "Authentication-Results")))
+        auth_results=auth, auth_hops=hops,
+        from_count=sum(address_count(v) for v in _raw_values(msg, "From")))

@@ -224,6 +224,8 @@ def read_email(raw: bytes, limits: ReadLimits, extract_fn: ExtractFn) -> Documen
     doc.subject, doc.message_id, doc.date_header = head.subject, head.message_id, head.date
     doc.sender, doc.sender_name = head.sender, head.sender_name
     doc.auth_results = list(head.auth_results)
+    doc.auth_hops = list(head.auth_hops)
+    doc.from_count = head.from_count
     if doc.subject:
         doc.parts.append(TextPart("subject", doc.subject))
     if len(raw) > mime_stream.STREAM_ABOVE_BYTES:

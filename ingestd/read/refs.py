@@ -107,7 +107,7 @@ _TITLE_WORD = re.compile(r"^[A-ZĐ\u00c0-\u1ef8][a-zđ\u00e0-\u1ef9]+$")
 
 def _clean_notation(raw: str) -> str:
     """Spaces and dashes as Decree 30 writes them. A group that is a capitalised word
-    (``Lai`` in ``760/UBND-TH - Lai Châu, ngày …``, where OCR or a table joins the next
+    (a place name in ``760/UBND-TH - Thành phố, ngày …``, where OCR or a table joins the next
     column with a dash) ends the notation: notations are upper-case codes."""
     groups = re.split(r"\s*[-–—]\s*", raw.strip())
     kept = groups[:1]
