@@ -26,4 +26,7 @@ bootstrap() {
     fi
     echo "$want" > "$stamp"
   fi
+  # byte-compile once: a service user that cannot write __pycache__ (or PYTHONDONTWRITEBYTECODE)
+  # would otherwise compile every module on every command
+  .venv/bin/python -m compileall -q ingestd >/dev/null || true
 }

@@ -5,17 +5,15 @@ from __future__ import annotations
 import argparse
 import os
 import sys
+from pathlib import Path
+from typing import TYPE_CHECKING
 
-from ingestd.cli.main import command
+from ingestd.cli.base import command
 from ingestd.cli.output import write
-from ingestd.config import Settings
-from ingestd.match import date_like_keywords
-from ingestd.pipeline import process_pending, reprocess
-from ingestd.rules import load_rules
-from ingestd.services import open_services
-from ingestd.sources.files import FileTree
-from ingestd.sources.intake import store_incoming
 from ingestd.vocabulary import STATE_VI
+
+if TYPE_CHECKING:
+    from ingestd.config import Settings
 
 
 def config_warnings(settings: Settings) -> list[str]:
@@ -47,6 +45,9 @@ def config_warnings(settings: Settings) -> list[str]:
 
 @command("check")
 def check(args: argparse.Namespace, settings: Settings) -> int:
+    from ingestd.match import date_like_keywords
+    from ingestd.rules import load_rules
+
     book = load_rules(settings.rules_dir)   # raises RulesError with every problem
     reports = sum(len(d.reports) for d in book.directives)
     write(f"OK: {settings.config_path.name} và thư mục rules hợp lệ — {len(book.units)} đơn vị, "
@@ -92,6 +93,11 @@ class _Progress:
 
 @command("import")
 def import_(args: argparse.Namespace, settings: Settings) -> int:
+    from ingestd.pipeline import process_pending
+    from ingestd.services import open_services
+    from ingestd.sources.files import FileTree
+    from ingestd.sources.intake import store_incoming
+
     svc = open_services(settings)
     try:
         with _Progress() as progress:
@@ -113,6 +119,9 @@ def import_(args: argparse.Namespace, settings: Settings) -> int:
 
 @command("reprocess")
 def reprocess_cmd(args: argparse.Namespace, settings: Settings) -> int:
+    from ingestd.pipeline import process_pending, reprocess
+    from ingestd.services import open_services
+
     svc = open_services(settings)
     try:
         pending = process_pending(svc)
@@ -123,3 +132,11 @@ def reprocess_cmd(args: argparse.Namespace, settings: Settings) -> int:
     write(f"Đã đối chiếu lại {result.processed + pending.processed} thư: {states or '0'}.")
     return 0
 
+
+def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    """This module's sub-commands and their arguments."""
+    sub.add_parser("check", help="validate config and rules")
+    s = sub.add_parser("import", help="store and process .eml, mbox, Maildir, edXML files")
+    s.add_argument("paths", nargs="+", type=Path)
+    s = sub.add_parser("reprocess", help="re-match all stored receipts with the current rules")
+    s.add_argument("--reread", action="store_true", help="read the raw messages again too")

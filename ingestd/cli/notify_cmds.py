@@ -3,17 +3,21 @@
 from __future__ import annotations
 
 import argparse
+from pathlib import Path
+from typing import TYPE_CHECKING
 
-from ingestd.cli.main import command, parse_at
+from ingestd.cli.base import command, parse_at
 from ingestd.cli.output import local, table, to_json, write
-from ingestd.config import Settings
-from ingestd.notify.digest import build_digest
-from ingestd.notify.jobs import plan_reminders, run_digest, run_reminders
-from ingestd.services import open_services
+
+if TYPE_CHECKING:
+    from ingestd.config import Settings
 
 
 @command("remind")
 def remind(args: argparse.Namespace, settings: Settings) -> int:
+    from ingestd.notify.jobs import plan_reminders, run_reminders
+    from ingestd.services import open_services
+
     at = parse_at(args.at, settings.timezone)
     svc = open_services(settings)
     try:
@@ -39,6 +43,10 @@ def remind(args: argparse.Namespace, settings: Settings) -> int:
 
 @command("digest")
 def digest(args: argparse.Namespace, settings: Settings) -> int:
+    from ingestd.notify.digest import build_digest
+    from ingestd.notify.jobs import run_digest
+    from ingestd.services import open_services
+
     at = parse_at(args.at, settings.timezone)
     svc = open_services(settings)
     try:
@@ -55,3 +63,17 @@ def digest(args: argparse.Namespace, settings: Settings) -> int:
         write(f"Đã ghi bản tin HTML vào {args.out}")
     write(f"Tiêu đề: {d.subject}\n\n{d.text}")
     return 0
+
+
+def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    """This module's sub-commands and their arguments."""
+    s = sub.add_parser("remind", help="send (or show) reminders due now")
+    s.add_argument("--dry-run", action="store_true")
+    s.add_argument("--at")
+    s.add_argument("--format", choices=["table", "json"], default="table")
+    s = sub.add_parser("digest", help="the daily digest for staff")
+    g = s.add_mutually_exclusive_group()
+    g.add_argument("--send", action="store_true")
+    g.add_argument("--preview", action="store_true")
+    s.add_argument("--at")
+    s.add_argument("--out", type=Path, help="with --preview: write the HTML here")

@@ -3,21 +3,20 @@
 from __future__ import annotations
 
 import argparse
+from typing import TYPE_CHECKING
 
-from ingestd.cli.main import UsageError, command, parse_at
+from ingestd.cli.base import UsageError, command, parse_at
 from ingestd.cli.output import table, to_json, write
-from ingestd.config import Settings
-from ingestd.daemon import Daemon
-from ingestd.daemon_health import fault_line, fault_summary, source_health
-from ingestd.errors import RulesError
-from ingestd.rules import load_rules
-from ingestd.services import open_services
-from ingestd.store.outbox_repo import OutboxRepo
 from ingestd.vocabulary import REVIEW_STATES
+
+if TYPE_CHECKING:
+    from ingestd.config import Settings
 
 
 @command("fetch")
 def fetch(args: argparse.Namespace, settings: Settings) -> int:
+    from ingestd.daemon import Daemon
+
     daemon = Daemon(settings)
     try:
         stored, errors, processed = daemon.poll_and_process()
@@ -31,6 +30,8 @@ def fetch(args: argparse.Namespace, settings: Settings) -> int:
 
 @command("run")
 def run(args: argparse.Namespace, settings: Settings) -> int:
+    from ingestd.daemon import Daemon
+
     if args.at and not args.once:
         raise UsageError("--at goes with --once")
     daemon = Daemon(settings)
@@ -58,6 +59,12 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
 
 @command("health")
 def health(args: argparse.Namespace, settings: Settings) -> int:
+    from ingestd.daemon_health import fault_line, fault_summary, source_health
+    from ingestd.errors import RulesError
+    from ingestd.rules import load_rules
+    from ingestd.services import open_services
+    from ingestd.store.outbox_repo import OutboxRepo
+
     svc = open_services(settings, rules_required=False)
     try:
         sources = source_health(svc)
@@ -99,3 +106,14 @@ def health(args: argparse.Namespace, settings: Settings) -> int:
             write(f"Đã cách ly {faults['quarantined']} thư làm hỏng trình đọc (xem: ingestd "
                   "unmatched)")
     return 1 if any(s["stale"] for s in sources) or faults["retrying"] or not rules["ok"] else 0
+
+
+def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    """This module's sub-commands and their arguments."""
+    s = sub.add_parser("fetch", help="poll every source now and process what arrived")
+    s.add_argument("--once", action="store_true", help="one pass (the default)")
+    s = sub.add_parser("run", help="the daemon")
+    s.add_argument("--once", action="store_true", help="one full cycle of every job, then exit")
+    s.add_argument("--at", help="the moment to act as (with --once)")
+    s = sub.add_parser("health", help="sources, backlog and review queue")
+    s.add_argument("--format", choices=["table", "json"], default="table")

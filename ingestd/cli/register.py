@@ -5,19 +5,21 @@ from __future__ import annotations
 import argparse
 import getpass
 import os
+from typing import TYPE_CHECKING
 
-from ingestd import review
-from ingestd.cli.main import UsageError, command, parse_at
+from ingestd.cli.base import UsageError, command, parse_at
 from ingestd.cli.output import table, to_csv, to_json, write
-from ingestd.config import Settings
-from ingestd.registerview import REVIEW_STATES, decision_line, explain_lines, receipt_dicts
-from ingestd.services import Services, open_services
-from ingestd.store.models import Receipt
-from ingestd.store.repo import parse_rid, rid
 from ingestd.vocabulary import ReceiptState
+
+if TYPE_CHECKING:
+    from ingestd.config import Settings
+    from ingestd.services import Services
+    from ingestd.store.models import Receipt
 
 
 def _rows(svc: Services, rows: list[Receipt], suggested: bool = False) -> list[dict]:
+    from ingestd.registerview import receipt_dicts
+
     return receipt_dicts(svc, rows, suggested)
 
 
@@ -33,6 +35,8 @@ def _table_row(d: dict, svc: Services) -> list[str]:
 
 @command("receipts")
 def receipts(args: argparse.Namespace, settings: Settings) -> int:
+    from ingestd.services import open_services
+
     svc = open_services(settings, rules_required=False)
     try:
         since = parse_at(args.since, settings.timezone, "--since").replace(
@@ -55,6 +59,9 @@ def receipts(args: argparse.Namespace, settings: Settings) -> int:
 
 @command("unmatched")
 def unmatched(args: argparse.Namespace, settings: Settings) -> int:
+    from ingestd.registerview import REVIEW_STATES
+    from ingestd.services import open_services
+
     svc = open_services(settings, rules_required=False)
     try:
         rows = _rows(svc, svc.store.receipts(states=REVIEW_STATES), suggested=True)
@@ -76,6 +83,10 @@ def unmatched(args: argparse.Namespace, settings: Settings) -> int:
 
 @command("explain")
 def explain(args: argparse.Namespace, settings: Settings) -> int:
+    from ingestd.registerview import explain_lines
+    from ingestd.services import open_services
+    from ingestd.store.repo import parse_rid
+
     svc = open_services(settings, rules_required=False)
     try:
         r = svc.store.get(parse_rid(args.receipt))
@@ -99,6 +110,10 @@ def _actor(args: argparse.Namespace) -> str:
 
 @command("assign")
 def assign(args: argparse.Namespace, settings: Settings) -> int:
+    from ingestd import review
+    from ingestd.services import open_services
+    from ingestd.store.repo import parse_rid, rid
+
     svc = open_services(settings)
     try:
         if args.exempt:
@@ -122,6 +137,10 @@ def assign(args: argparse.Namespace, settings: Settings) -> int:
 
 @command("ignore")
 def ignore(args: argparse.Namespace, settings: Settings) -> int:
+    from ingestd import review
+    from ingestd.services import open_services
+    from ingestd.store.repo import parse_rid, rid
+
     svc = open_services(settings)
     try:
         receipt_id = parse_rid(args.receipt)
@@ -134,6 +153,11 @@ def ignore(args: argparse.Namespace, settings: Settings) -> int:
 
 @command("unassign")
 def unassign(args: argparse.Namespace, settings: Settings) -> int:
+    from ingestd import review
+    from ingestd.registerview import decision_line
+    from ingestd.services import open_services
+    from ingestd.store.repo import parse_rid
+
     svc = open_services(settings)
     try:
         undone = review.unassign(svc, _actor(args), parse_rid(args.receipt) if args.receipt
@@ -143,3 +167,34 @@ def unassign(args: argparse.Namespace, settings: Settings) -> int:
     finally:
         svc.close()
     return 0
+
+
+def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    """This module's sub-commands and their arguments."""
+    s = sub.add_parser("receipts", help="the incoming register (sổ văn bản đến)")
+    s.add_argument("--since")
+    s.add_argument("--state", choices=[s.value for s in ReceiptState])
+    s.add_argument("--format", choices=["table", "json", "csv"], default="table")
+    s = sub.add_parser("unmatched", help="receipts waiting for review")
+    s.add_argument("--format", choices=["table", "json"], default="table")
+    s = sub.add_parser("explain", help="why a receipt was (not) matched")
+    s.add_argument("receipt")
+    s = sub.add_parser("assign", help="accept a review item, or exempt a unit")
+    s.add_argument("receipt", nargs="?", help="receipt id (optional with --exempt)")
+    s.add_argument("--unit", required=True)
+    s.add_argument("--report")
+    s.add_argument("--period")
+    s.add_argument("--exempt", action="store_true")
+    s.add_argument("--reason")
+    s.add_argument("--by", help="who decides (default: the login name)")
+    s = sub.add_parser("unassign", help="undo a clerk's decision (or an exemption)")
+    s.add_argument("receipt", nargs="?", help="receipt id; or --unit and --report for an exemption")
+    s.add_argument("--unit")
+    s.add_argument("--report")
+    s.add_argument("--period")
+    s.add_argument("--reason")
+    s.add_argument("--by", help="who decides (default: the login name)")
+    s = sub.add_parser("ignore", help="not a report: keep it in the register, count it for nothing")
+    s.add_argument("receipt")
+    s.add_argument("--reason", required=True)
+    s.add_argument("--by", help="who decides (default: the login name)")

@@ -5,17 +5,21 @@ from __future__ import annotations
 import argparse
 from datetime import date
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from ingestd.cli.main import UsageError, command, parse_at
+from ingestd.cli.base import Parser, UsageError, command, parse_at
 from ingestd.cli.output import table, write
-from ingestd.config import Settings
-from ingestd.reports.compliance import quarter_range
-from ingestd.reports.quarterly import build, render
-from ingestd.services import open_services
+
+if TYPE_CHECKING:
+    from ingestd.config import Settings
 
 
 @command("report")
 def report(args: argparse.Namespace, settings: Settings) -> int:
+    from ingestd.reports.compliance import quarter_range
+    from ingestd.reports.quarterly import build, render
+    from ingestd.services import open_services
+
     if args.quarter:
         try:
             start, end = quarter_range(args.quarter)
@@ -64,3 +68,18 @@ def report(args: argparse.Namespace, settings: Settings) -> int:
               f"Báo cáo {label} đã được gửi trước đó (hoặc không có báo cáo nào đến hạn): không "
               "gửi lại.")
     return 0
+
+
+def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    """This module's sub-commands and their arguments."""
+    s = sub.add_parser("report", help="compliance reports")
+    rs = s.add_subparsers(dest="kind", required=True, parser_class=Parser)
+    q = rs.add_parser("quarter", help="quarterly compliance report")
+    q.add_argument("quarter", nargs="?", help="e.g. 2019-Q2")
+    q.add_argument("--from", dest="date_from")
+    q.add_argument("--to", dest="date_to")
+    q.add_argument("--at")
+    q.add_argument("--out", type=Path)
+    q.add_argument("--csv", type=Path)
+    q.add_argument("--xlsx", type=Path)
+    q.add_argument("--send", action="store_true", help="mail it to [quarterly_report] to")

@@ -4,19 +4,24 @@ from __future__ import annotations
 
 import argparse
 from datetime import datetime
+from typing import TYPE_CHECKING
 
-from ingestd.calendar import parse_period
-from ingestd.cli.main import UsageError, command, parse_at
+from ingestd.cli.base import UsageError, command, parse_at
 from ingestd.cli.output import local, table, to_csv, to_json, write
-from ingestd.config import Settings
-from ingestd.errors import NotFoundError
-from ingestd.ledger import ReportStatus
-from ingestd.services import Services, open_services
-from ingestd.statusview import STATUS_VI, as_json, compute, due_vi, summary_vi
+
+if TYPE_CHECKING:
+    from ingestd.config import Settings
+    from ingestd.ledger import ReportStatus
+    from ingestd.services import Services
 
 
 @command("status")
 def status(args: argparse.Namespace, settings: Settings) -> int:
+    from ingestd.calendar import parse_period
+    from ingestd.errors import NotFoundError
+    from ingestd.services import open_services
+    from ingestd.statusview import as_json, compute
+
     tz = settings.timezone
     at = parse_at(args.at, tz)
     svc = open_services(settings)
@@ -49,6 +54,8 @@ def status(args: argparse.Namespace, settings: Settings) -> int:
 
 def print_status(svc: Services, at: datetime, statuses: list[ReportStatus] | None = None,
                  units_table: bool = False) -> None:
+    from ingestd.statusview import STATUS_VI, compute, due_vi, summary_vi
+
     tz = svc.settings.timezone
     statuses = compute(svc, at) if statuses is None else statuses
     names = {u.id: u.name for u in svc.rules.units.values()}
@@ -70,3 +77,12 @@ def print_status(svc: Services, at: datetime, statuses: list[ReportStatus] | Non
     if not statuses:
         out.append("Chưa có báo cáo nào trong quy tắc.")
     write("\n".join(out))
+
+
+def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    """This module's sub-commands and their arguments."""
+    s = sub.add_parser("status", help="who has reported, per directive and report")
+    s.add_argument("--report")
+    s.add_argument("--period")
+    s.add_argument("--at")
+    s.add_argument("--format", choices=["table", "json", "csv"], default="table")

@@ -5,12 +5,14 @@ from __future__ import annotations
 import argparse
 import getpass
 import sys
+from pathlib import Path
+from typing import TYPE_CHECKING
 
-from ingestd.cli.main import UsageError, command, parse_at
+from ingestd.cli.base import Parser, UsageError, command, parse_at
 from ingestd.cli.output import table, write
-from ingestd.config import Settings
-from ingestd.services import open_services
-from ingestd.store.accounts import Accounts
+
+if TYPE_CHECKING:
+    from ingestd.config import Settings
 
 
 @command("web")
@@ -40,6 +42,9 @@ def _password(args: argparse.Namespace) -> str:
 
 @command("user")
 def user(args: argparse.Namespace, settings: Settings) -> int:
+    from ingestd.services import open_services
+    from ingestd.store.accounts import Accounts
+
     svc = open_services(settings, rules_required=False)
     try:
         accounts = Accounts(svc.store)
@@ -65,3 +70,28 @@ def user(args: argparse.Namespace, settings: Settings) -> int:
     finally:
         svc.close()
     return 0
+
+
+def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
+    """This module's sub-commands and their arguments."""
+    s = sub.add_parser("web", help="the web console for clerks and leaders")
+    s.add_argument("--host")
+    s.add_argument("--port", type=int)
+    s.add_argument("--at", help="show the data as of this moment (demos, audits)")
+    s = sub.add_parser("user", help="accounts of the web console")
+    us = s.add_subparsers(dest="action", required=True, parser_class=Parser)
+    u = us.add_parser("add", help="create an account")
+    u.add_argument("name")
+    u.add_argument("--role", choices=["viewer", "clerk", "admin"], required=True)
+    u.add_argument("--password-file", type=Path)
+    u = us.add_parser("passwd", help="set a new password (ends the account's sessions)")
+    u.add_argument("name")
+    u.add_argument("--password-file", type=Path)
+    u = us.add_parser("disable", help="lock an account (ends its sessions)")
+    u.add_argument("name")
+    u = us.add_parser("enable", help="unlock an account")
+    u.add_argument("name")
+    u = us.add_parser("role", help="change an account's role")
+    u.add_argument("name")
+    u.add_argument("role", choices=["viewer", "clerk", "admin"])
+    us.add_parser("list", help="every account")
