@@ -175,10 +175,7 @@ def deadline(report: Report, period: Period | None, directive: Directive,
              cal: WorkCalendar) -> datetime:
     """The moment after which a report is late, in local time."""
     if isinstance(report.due, datetime):
-        due = report.due.astimezone(cal.tz)
-        if cal.is_working_day(due.date()):
-            return due
-        return cal.end_of_day(cal.roll_forward(due.date()))
+        return report.due.astimezone(cal.tz)      # the issuer named the hour: kept, even on a day off
     return cal.end_of_day(cal.roll_forward(nominal_due_date(report, period, directive, cal)))
 
 
@@ -194,9 +191,8 @@ def explain_deadline(report: Report, period: Period | None, directive: Directive
         said = f"{due:%H:%M} ngày {due:%d/%m/%Y} (giờ ghi trong văn bản)"
         if cal.is_working_day(due.date()):
             return said
-        moved = deadline(report, period, directive, cal).date()
-        return (f"{said}; {due:%d/%m/%Y} là {cal.why_day_off(due.date())} → hết ngày "
-                f"{weekday_vi(moved)} {moved:%d/%m/%Y} {CIVIL_CODE_148}")
+        return (f"{said}; {due:%d/%m/%Y} là {cal.why_day_off(due.date())} nhưng văn bản đã ấn định "
+                "giờ nên không lùi hạn")
     nominal = nominal_due_date(report, period, directive, cal)
     if report.periodic:
         which = "tháng sau kỳ" if report.due_month == "next" else "tháng cuối kỳ"

@@ -7,7 +7,7 @@ same message arriving twice (same Message-ID, e.g. by two mailboxes) counts once
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 
 from ingestd.calendar import Period, WorkCalendar, days_late, deadline, periods
 from ingestd.rules.model import Report, Rulebook
@@ -34,6 +34,18 @@ class Exemption:
     reason: str
 
 
+@dataclass(frozen=True)
+class Extension:
+    """A clerk granted a unit more time for a report: judged against ``until`` (the end of
+    that day, rolled forward from a day off) instead of the deadline."""
+
+    report: str
+    period: str | None         # None: a one-off report
+    unit: str
+    until: date
+    reason: str
+
+
 @dataclass
 class Cell:
     unit: str
@@ -43,6 +55,7 @@ class Cell:
     receipt: str | None = None
     amendments: int = 0
     reason: str | None = None
+    extended_until: date | None = None
 
 
 @dataclass
@@ -71,14 +84,17 @@ def report_periods(report: Report, now: datetime, cal: WorkCalendar) -> list[Per
 def status_cells(book: Rulebook, cal: WorkCalendar, counted: list[Counted],
                  exemptions: list[Exemption], now: datetime,
                  only_report: str | None = None, only_period: str | None = None,
-                 since: datetime | None = None) -> list[ReportStatus]:
+                 since: datetime | None = None,
+                 extensions: list[Extension] | tuple[Extension, ...] = ()) -> list[ReportStatus]:
     """Every (report, period) with one cell per expected unit. ``since`` keeps only
-    (report, period) whose deadline is at or after it (for ranges such as a quarter)."""
+    (report, period) whose deadline is at or after it (for ranges such as a quarter).
+    A unit with an ``extension`` is judged against its new deadline."""
     by_key: dict[tuple[str, str | None, str], list[Counted]] = {}
     for c in counted:
         if c.received_at <= now:
             by_key.setdefault((c.report, c.period, c.unit), []).append(c)
     exempt = {(e.report, e.period, e.unit): e.reason for e in exemptions}
+    extended = {(x.report, x.period, x.unit): x for x in extensions}
     out = []
     for directive in book.directives:
         for report in directive.reports:
@@ -92,11 +108,19 @@ def status_cells(book: Rulebook, cal: WorkCalendar, counted: list[Counted],
                 if since is not None and due < since:
                     continue
                 rs = ReportStatus(directive.number, report.id, report.title, label, due)
+                due_day = cal.local(due).date()
                 for unit in report.units:
-                    rs.cells.append(_cell(unit, by_key.get((report.id, label, unit), []),
-                                          exempt.get((report.id, label, unit),
-                                                     exempt.get((report.id, None, unit))),
-                                          due, now))
+                    if not book.expected(unit, report, due_day):
+                        continue          # did not exist on that deadline: owed nothing
+                    ext = extended.get((report.id, label, unit))
+                    cell_due = due if ext is None else max(due, cal.end_of_day(cal.roll_forward(ext.until)))
+                    cell = _cell(unit, by_key.get((report.id, label, unit), []),
+                                 exempt.get((report.id, label, unit), exempt.get((report.id, None, unit))),
+                                 cell_due, now)
+                    if ext is not None and cell.status != EXEMPT:
+                        cell.extended_until = ext.until
+                        cell.reason = f"được gia hạn đến {ext.until:%d/%m/%Y}: {ext.reason}"
+                    rs.cells.append(cell)
                 out.append(rs)
     return out
 

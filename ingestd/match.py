@@ -11,13 +11,14 @@ from __future__ import annotations
 import fnmatch
 import re
 from dataclasses import asdict, dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 
 from ingestd.calendar import WorkCalendar, deadline, parse_period, period_of, periods
+from ingestd.letter_kind import letter_kind
 from ingestd.near_miss import near_misses
 from ingestd.read.document import Document, TextPart
 from ingestd.read.ocr import ocr_confidence
-from ingestd.read.refs import Ref, parse_number
+from ingestd.read.refs import PeriodRef, Ref, parse_number
 from ingestd.read.vntext import fold
 from ingestd.rules.model import Directive, Report, Rulebook, Unit
 from ingestd.sender_trust import Trust, domain_of, sender_trust
@@ -58,6 +59,7 @@ class MatchResult:
     evidence: list[Evidence] = field(default_factory=list)
     signature: dict[str, str | None] | None = None   # the receipts JSON's "signature"
     suggested_directive: str | None = None   # a near miss: the tracked number it may stand for
+    letter: str | None = None       # not a report: "extension" (xin gia hạn), "question", "auto-reply"
     revokes: str | None = None      # the DocumentId an edXML revocation withdraws from the count
 
     def to_dict(self) -> dict[str, object]:
@@ -102,12 +104,14 @@ def suggest_unit(doc: Document, book: Rulebook) -> Unit | None:
 
 
 def find_unit(doc: Document, book: Rulebook, trust: Trust,
-              ev: list[Evidence], via_gateway: bool = False) -> tuple[Unit | None, bool, str | None]:
-    """(unit, trusted, reason when not)."""
+              ev: list[Evidence], via_gateway: bool = False, on: date | None = None
+              ) -> tuple[Unit | None, bool, str | None]:
+    """(unit, trusted, reason when not). ``on``: the receipt's day (an address may have
+    moved from a unit to its successor)."""
     if doc.kind == "edxml":
         if not doc.organ_id:
             return None, False, "gói tin edXML không có From/OrganId"
-        unit = book.unit_by_organ(doc.organ_id)
+        unit = book.unit_by_organ(doc.organ_id, on)
         if unit is None:
             return None, False, f"mã định danh {doc.organ_id} không thuộc đơn vị nào trong units.toml"
         ev.append(Evidence("unit", f"{unit.id} theo mã định danh trên trục liên thông",
@@ -121,13 +125,13 @@ def find_unit(doc: Document, book: Rulebook, trust: Trust,
         return unit, True, None
     if not doc.sender:
         return None, False, "thư không có địa chỉ người gửi"
-    unit = book.unit_by_email(doc.sender)
+    unit = book.unit_by_email(doc.sender, on)
     how = "địa chỉ"
     if unit is None:
         domain = domain_of(doc.sender)
         parts = domain.split(".")
         for i in range(len(parts) - 1):
-            unit = book.unit_by_domain(".".join(parts[i:]))
+            unit = book.unit_by_domain(".".join(parts[i:]), on)
             if unit:
                 how = f"tên miền {'.'.join(parts[i:])} của"
                 break
@@ -226,6 +230,7 @@ def find_period(doc: Document, report: Report, directive: Directive, cal: WorkCa
     assert report.every
     pattern = _PERIOD_KIND[report.every]
     ordered = sorted(doc.periods, key=lambda p: 0 if p.location.startswith(_PRIMARY) else 1)
+    ordered = _reported_not_planned(ordered, pattern)
     for pref in ordered:
         label = pref.label
         if label.startswith("?-"):
@@ -244,6 +249,22 @@ def find_period(doc: Document, report: Report, directive: Directive, cal: WorkCa
     ev.append(Evidence("period", f"kỳ {best.label}: văn bản không ghi kỳ; chọn kỳ có hạn gần "
                        "thời điểm nhận nhất"))
     return best.label
+
+
+def _reported_not_planned(refs: list[PeriodRef], pattern: re.Pattern[str]) -> list[PeriodRef]:
+    """``kết quả tháng 01/2026 và phương hướng, nhiệm vụ tháng 02/2026`` reports on January:
+    when one part names two periods of the report's kind and the later one is introduced as a
+    plan, the plan is not the period reported on."""
+    out = list(refs)
+    by_part: dict[str, list[PeriodRef]] = {}
+    for r in refs:
+        if pattern.search(r.label):
+            by_part.setdefault(r.location, []).append(r)
+    for same in by_part.values():
+        labels = sorted({r.label for r in same})
+        if len(labels) > 1:
+            out = [r for r in out if not (r in same and r.plan and r.label != labels[0])]
+    return out
 
 
 def _ocr_only(doc: Document, directives: list[Directive]) -> tuple[int, str] | None:
@@ -296,6 +317,32 @@ def _near_miss(doc: Document, book: Rulebook, cal: WorkCalendar, received: datet
     return reason, d.number, matches
 
 
+def _owner_over_time(doc: Document, book: Rulebook, cal: WorkCalendar, unit: Unit,
+                     matches: list[ReportMatch]) -> tuple[Unit, str] | None:
+    """When the unit the address belongs to today does not owe these reports, the one that
+    does: an earlier holder of the same address or gateway id (a late report from the old box,
+    for a period the old unit owed), else a successor (the old unit no longer exists)."""
+    address, organ = (doc.sender or "").lower(), (doc.organ_id or "").strip().lower()
+    holders = [u for u in book.units.values() if u.id != unit.id and (
+        (address and address in u.emails) or (organ and organ in (o.lower() for o in u.organ_ids)))]
+    for u in holders:
+        if all(_owes(book, cal, u, m) for m in matches):
+            return u, f"{u.id}: đơn vị phải gửi báo cáo kỳ này, gửi từ địa chỉ cũ (nay thuộc {unit.id})"
+    for u in book.successors(unit.id):
+        if all(_owes(book, cal, u, m) for m in matches):
+            until = f" (đã thôi hoạt động từ sau {unit.valid_until:%d/%m/%Y})" if unit.valid_until else ""
+            return u, f"{u.id}: đơn vị kế thừa của {unit.id}{until}, nhận nghĩa vụ báo cáo này"
+    return None
+
+
+def _owes(book: Rulebook, cal: WorkCalendar, unit: Unit, m: ReportMatch) -> bool:
+    """The unit owes this (report, period): named by the report and existing on its deadline."""
+    report = book.reports[m.report]
+    parsed = parse_period(m.period) if m.period else None
+    due = deadline(report, parsed[1] if parsed else None, book.directive_of(report), cal)
+    return book.expected(unit.id, report, cal.local(due).date())
+
+
 def _ignored(doc: Document, book: Rulebook) -> str | None:
     for rule in book.matching.ignore:
         ok = True
@@ -331,7 +378,8 @@ def match(doc: Document, book: Rulebook, cal: WorkCalendar, received: datetime,
                   + "): được ghi nhận, không phải báo cáo")
         return MatchResult(IGNORED, reason, evidence=[*ev, Evidence("ignore", reason)])
 
-    unit, trusted, unit_reason = find_unit(doc, book, trust, ev, via_gateway)
+    unit, trusted, unit_reason = find_unit(doc, book, trust, ev, via_gateway,
+                                           cal.local(received).date())
     if doc.edxml_due or doc.edxml_steering:
         ev.append(Evidence("period", "gói edXML ghi" + (f" hạn xử lý (DueDate) {doc.edxml_due}"
                                                          if doc.edxml_due else "")
@@ -400,7 +448,18 @@ def match(doc: Document, book: Rulebook, cal: WorkCalendar, received: datetime,
                              (f" (có: {', '.join(cited[:5])})" if cited else ""))
         return result
     book_reports = book.reports
-    expected = [m for m in matches if unit.id in book_reports[m.report].units]
+    expected = [m for m in matches if _owes(book, cal, unit, m)]
+    if not expected and matches:
+        owner = _owner_over_time(doc, book, cal, unit, matches)
+        if owner is not None:
+            owed, why = owner
+            ev.append(Evidence("unit", why))
+            unit, result.unit, expected = owed, owed.id, list(matches)
+        elif unit.valid_until and cal.local(received).date() > unit.valid_until:
+            result.reason = (f"gửi từ địa chỉ của {unit.id}, đơn vị đã thôi hoạt động từ sau "
+                             f"{unit.valid_until:%d/%m/%Y}; không có đơn vị kế thừa phải gửi "
+                             + ", ".join(m.report for m in matches))
+            return result
     if not expected:
         result.reason = (f"đơn vị {unit.id} không thuộc diện phải gửi "
                          + ", ".join(m.report for m in matches))
@@ -418,6 +477,13 @@ def match(doc: Document, book: Rulebook, cal: WorkCalendar, received: datetime,
         state = signature["status"] if signature else "không có"
         result.reason = (f"báo cáo {', '.join(needs)} phải được ký số; chữ ký: "
                          f"{_SIGNATURE_VI.get(state, state)}")
+        return result
+    kind = letter_kind(doc)
+    if kind is not None:
+        result.letter, words = kind
+        result.reason = f"{words} (dẫn chiếu {', '.join(d.number for d in directives)}): cần cán bộ xem"
+        ev.append(Evidence("report", f"không tính: {words}", "subject", doc.subject))
+        result.matches = expected
         return result
     result.matches = expected
     result.state = MATCHED

@@ -59,6 +59,8 @@ def receipt_dicts(svc: Services, rows: list[Receipt], suggested: bool = False) -
 def decision_line(a: Assignment, tz: ZoneInfo) -> str:
     what = ACTION_VI[a.action]
     target = " ".join(x for x in (a.unit, a.report, a.period or "") if x).strip()
+    if a.action == "extend" and a.extended_until:
+        target += f" đến {a.extended_until:%d/%m/%Y}"
     line = (f"{what} bởi {a.actor} lúc {from_db(a.created_at).astimezone(tz):%d/%m/%Y %H:%M}"
             f"{': ' + target if target else ''}{' — ' + a.reason if a.reason else ''}")
     if not a.active and a.undone_at:

@@ -5,6 +5,7 @@ never deleted (undo marks it undone), and survives ``reprocess``."""
 from __future__ import annotations
 
 import json
+from datetime import date
 
 from ingestd.calendar import parse_period
 from ingestd.errors import DecisionError, NotFoundError
@@ -89,6 +90,36 @@ def exempt(svc: Services, unit: str, report: str, reason: str, actor: str,
     return a
 
 
+def extend(svc: Services, unit: str, report: str, until: date, reason: str, actor: str,
+           period: str | None = None, receipt_id: int | None = None) -> Assignment:
+    """More time for a unit: judged against ``until`` (read like a ``due`` date). Granted from
+    the letter that asked for it (``receipt_id``), that letter is settled too."""
+    _check(svc, unit, report, period)
+    if not reason or not reason.strip():
+        raise DecisionError("gia hạn cần ghi lý do")
+    rep = svc.rules.reports[report]
+    if unit not in rep.units:
+        raise DecisionError(f"đơn vị {unit} không thuộc diện phải gửi {report}")
+    if rep.periodic and not period:
+        raise DecisionError(f"{report} là báo cáo định kỳ; hãy ghi kỳ được gia hạn (--period)")
+    if any(a.active and a.action == "extend" and (a.unit, a.report, a.period) == (unit, report, period)
+           for a in svc.store.assignments()):
+        raise DecisionError(f"{unit} đã được gia hạn {report} {period or ''}; muốn đổi ngày thì "
+                            "hoàn tác lần gia hạn trước".replace("  ", " "))
+    now = utcnow()
+    a = Assignment(receipt_id=receipt_id, unit=unit, report=report, period=period, exempt=False,
+                   kind="extend", extended_until=until, reason=reason.strip(), actor=_actor(actor),
+                   created_at=now)
+    svc.store.add_assignment(a)
+    if receipt_id is not None and not any(d.active and d.action in ("assign", "ignore")
+                                          for d in svc.store.assignments(receipt_id)):
+        svc.store.add_assignment(
+            Assignment(receipt_id=receipt_id, unit=unit, report="", exempt=False, kind="ignore",
+                       reason=f"thư xin gia hạn: đã gia hạn {report} đến {until:%d/%m/%Y}",
+                       actor=_actor(actor), created_at=now), mark_receipt=ReceiptState.IGNORED)
+    return a
+
+
 def ignore(svc: Services, receipt_id: int, reason: str, actor: str) -> Assignment:
     """Not a report: counted for nothing, kept in the register with the reason."""
     if not reason or not reason.strip():
@@ -105,7 +136,7 @@ def ignore(svc: Services, receipt_id: int, reason: str, actor: str) -> Assignmen
 def undo(svc: Services, decision_id: int, actor: str, reason: str | None = None) -> Assignment:
     """Undo a decision; a receipt with no decision left is matched again by the engine."""
     a = svc.store.undo_assignment(decision_id, _actor(actor), reason)
-    if a.receipt_id is not None and a.action != "exempt":
+    if a.receipt_id is not None and a.action not in ("exempt", "extend"):
         rematch(svc, a.receipt_id)
     return a
 

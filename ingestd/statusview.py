@@ -16,7 +16,8 @@ STATUS_VI = {ON_TIME: "đúng hạn", LATE: "chậm", MISSING: "chưa gửi", PE
 def compute(svc: Services, at: datetime, report: str | None = None,
             period: str | None = None, since: datetime | None = None) -> list[ReportStatus]:
     counted, exemptions = svc.store.counted(at)
-    return status_cells(svc.rules, svc.calendar, counted, exemptions, at, report, period, since)
+    return status_cells(svc.rules, svc.calendar, counted, exemptions, at, report, period, since,
+                        svc.store.extensions())
 
 
 def as_json(statuses: list[ReportStatus], at: datetime, svc: Services) -> dict[str, Any]:

@@ -20,7 +20,7 @@ REVIEW_STATES = (ReceiptState.REVIEW, ReceiptState.FAILED)
 
 STATE_VI = {"new": "chờ đọc", "matched": "đã khớp", "review": "chờ xem xét", "ignored": "bỏ qua",
             "failed": "lỗi"}
-ACTION_VI = {"assign": "gán", "exempt": "miễn", "ignore": "bỏ qua"}
+ACTION_VI = {"assign": "gán", "exempt": "miễn", "ignore": "bỏ qua", "extend": "gia hạn"}
 STEP_VI = {"read": "đọc", "unit": "đơn vị", "trust": "xác thực", "directive": "văn bản",
            "report": "báo cáo", "period": "kỳ", "ignore": "bỏ qua", "signature": "ký số"}
 SIGNATURE_VI = {"valid": "hợp lệ", "invalid": "không hợp lệ", "untrusted": "không thuộc gốc tin cậy"}

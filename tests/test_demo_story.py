@@ -45,7 +45,11 @@ def test_review_queue_explains_itself(project, cli, sample_dir):
     assert "DMARC fail" in reasons["syt@laichau.gov.vn"]
     assert "Gmail" in reasons["nguyenvanan.ldtbxh@gmail.com"]
     assert "09/2019/NĐ-CP" in reasons["stp@laichau.gov.vn"]
-    assert "nhận dạng chữ (OCR)" in reasons["congan@laichau.gov.vn"]
+    # the scan is read by OCR: it answers a report Công an tỉnh was not asked for
+    assert "ca-tinh không thuộc diện phải gửi 924-von-dtc-6t" in reasons["congan@laichau.gov.vn"]
+    scan = next(r["id"] for r in queue if r["sender"] == "congan@laichau.gov.vn")
+    code, out, _ = cli(project, "explain", scan)
+    assert "đã đọc bằng nhận dạng chữ (OCR" in out and "#ocr" in out and "924/UBND-TH" in out
     assert all(r["state"] in ("review", "failed") and r["message_id"] for r in queue)
     gmail = next(r for r in queue if r["sender"].endswith("gmail.com"))
     assert gmail["suggested_unit"] == "so-ldtbxh"

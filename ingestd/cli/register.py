@@ -135,6 +135,28 @@ def assign(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+@command("extend")
+def extend(args: argparse.Namespace, settings: Settings) -> int:
+    from ingestd import moments, review
+    from ingestd.services import open_services
+    from ingestd.store.repo import parse_rid
+
+    try:
+        until = moments.parse_day(args.until, "--until")
+    except moments.MomentError as exc:
+        raise UsageError(str(exc)) from None
+    svc = open_services(settings)
+    try:
+        review.extend(svc, args.unit, args.report, until, args.reason or "", _actor(args),
+                      args.period, parse_rid(args.receipt) if args.receipt else None)
+        write(f"Đã gia hạn {args.report} {args.period or ''} cho {args.unit} đến hết ngày "
+              f"{until:%d/%m/%Y} (lùi sang ngày làm việc sau nếu là ngày nghỉ): {args.reason}"
+              .replace("  ", " "))
+    finally:
+        svc.close()
+    return 0
+
+
 @command("ignore")
 def ignore(args: argparse.Namespace, settings: Settings) -> int:
     from ingestd import review
@@ -193,6 +215,14 @@ def register(sub: argparse._SubParsersAction) -> None:  # type: ignore[type-arg]
     s.add_argument("--report")
     s.add_argument("--period")
     s.add_argument("--reason")
+    s.add_argument("--by", help="who decides (default: the login name)")
+    s = sub.add_parser("extend", help="give a unit more time for a report (gia hạn)")
+    s.add_argument("receipt", nargs="?", help="the letter that asked for it (settles it)")
+    s.add_argument("--unit", required=True)
+    s.add_argument("--report", required=True)
+    s.add_argument("--period")
+    s.add_argument("--until", required=True, help="the new deadline: the end of that day")
+    s.add_argument("--reason", required=True)
     s.add_argument("--by", help="who decides (default: the login name)")
     s = sub.add_parser("ignore", help="not a report: keep it in the register, count it for nothing")
     s.add_argument("receipt")

@@ -72,7 +72,8 @@ def print_status(svc: Services, at: datetime, statuses: list[ReportStatus] | Non
         if units_table:
             out.append(table(
                 ["Đơn vị", "Tên", "Trạng thái", "Nhận lúc", "Chậm (ngày)", "Biên nhận", "Bổ sung"],
-                [[c.unit, names.get(c.unit, ""), STATUS_VI[c.status], local(c.received_at, tz),
+                [[c.unit, names.get(c.unit, ""), STATUS_VI[c.status]
+                  + (f" ({c.reason})" if c.reason else ""), local(c.received_at, tz),
                   c.days_late or "", c.receipt or "", c.amendments or ""] for c in s.cells]))
     if not statuses:
         out.append("Chưa có báo cáo nào trong quy tắc.")

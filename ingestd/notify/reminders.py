@@ -87,6 +87,8 @@ def due_reminders(book: Rulebook, cal: WorkCalendar, statuses: list[ReportStatus
             unit = book.units.get(cell.unit)
             if policy is None or unit is None or not unit.remind_to:
                 continue
+            if not unit.exists_on(now.astimezone(cal.tz).date()):
+                continue                    # a unit that no longer exists is never reminded
             sendable = []
             for step in steps(policy, due_day, cal):
                 send_at = _at(step.day, policy.send_at, cal)

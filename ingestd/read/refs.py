@@ -37,6 +37,10 @@ _ROMAN = {"i": 1, "ii": 2, "iii": 3, "iv": 4}
 _QUARTER = re.compile(r"\bquy\s+(iv|i{1,3}|[1-4])\s*(?:/|-|\s+nam\s+|\s+)\s*((?:19|20)\d{2})\b")
 _HALF = re.compile(r"\b(?:0?6|sau)\s+thang\s+(dau|cuoi)\s+nam(?:\s*(?:/|nam)?\s*((?:19|20)\d{2}))?\b")
 _MONTH = re.compile(r"\bthang\s+(\d{1,2})\s*(?:/|-|\s+nam\s+)\s*((?:19|20)\d{2})\b")
+# "tháng 6 và 6 tháng đầu năm 2026": the month takes the half-year's year
+_MONTH_AND_HALF = re.compile(r"\bthang\s+(\d{1,2})\s+(?:va|,)\s+(?:0?6|sau)\s+thang\s+(?:dau|cuoi)\s+nam"
+                             r"\s*(?:/|nam)?\s*((?:19|20)\d{2})\b")
+_PLAN_BEFORE = re.compile(r"(?:phuong huong|ke hoach|nhiem vu)[\s,;:]*(?:va\s+)?$")
 _YEAR = re.compile(r"(?<!dau )(?<!cuoi )\bnam\s+((?:19|20)\d{2})\b")
 _FULL_DATE = re.compile(r"\bngay\s+\d{1,2}\s+thang\s+\d{1,2}\s+nam\s+(?:19|20)\d{2}")
 
@@ -83,6 +87,7 @@ class PeriodRef:
     label: str             # 2019-Q2, 2019-H1, 2019-05, 2019; "?-H1" when the year is not written
     location: str
     snippet: str
+    plan: bool = False     # after "phương hướng", "kế hoạch", "nhiệm vụ": maybe the next period
 
 
 def parse_number(text: str) -> DocNumber | None:
@@ -171,9 +176,15 @@ def find_periods(text: str, location: str) -> list[PeriodRef]:
         month = int(m.group(1))
         if 1 <= month <= 12:
             found.append((m.start(), m.end(), f"{m.group(2)}-{month:02d}"))
+    for m in _MONTH_AND_HALF.finditer(folded):
+        month = int(m.group(1))
+        if 1 <= month <= 12:
+            found.append((m.start(), m.start() + 5 + len(m.group(1)), f"{m.group(2)}-{month:02d}"))
     taken = [(s, e) for s, e, _ in found]
     for m in _YEAR.finditer(folded):
         if not any(s <= m.start() < e for s, e in taken):
             found.append((m.start(), m.end(), m.group(1)))
     found.sort()
-    return [PeriodRef(label, location, _snippet(text, s, e)) for s, e, label in found]
+    return [PeriodRef(label, location, _snippet(text, s, e),
+                      bool(_PLAN_BEFORE.search(folded[max(0, s - 30):s])))
+            for s, e, label in found]

@@ -60,15 +60,24 @@ _MARKED = re.compile("[\u00c0-\u1ef9ăĂơƠưƯđĐ]")
 
 
 def reads_as_vietnamese(text: str) -> bool:
-    """Whether a text layer reads as Vietnamese prose, or is the garbage a scanner's own
-    recognition writes (``CONG Hcok xA HQI CHiJ NGHiA VIVT NAM``): in Vietnamese a good share
-    of syllables carry diacritics and words are not cased at random. Short texts pass."""
+    """False for the garbage a scanner's own recognition writes over a Vietnamese page
+    (``CONG Hcok xA HQI CHiJ NGHiA ... s6 76O/UBND-TII ngay IO/5/2OI9``): few syllables carry
+    the diacritics Vietnamese needs, and many tokens are not words — cased at random, or
+    letters standing for digits. Prose in another language (an English PDF) has no diacritics
+    but real words, and passes; so do short texts."""
     words = _WORD.findall(text)
     if len(words) < 12:
         return True
     marked = sum(1 for w in words if _MARKED.search(w)) / len(words)
+    if marked >= 0.15:
+        return True
+    tokens = text.split()
     odd = sum(1 for w in words if _odd_case(w)) / len(words)
-    return marked >= 0.15 and odd < 0.15
+    mixed = sum(1 for t in tokens if _MIXED.search(t)) / max(1, len(tokens))
+    return odd + mixed < 0.08
+
+
+_MIXED = re.compile(r"[A-Za-z][0-9]|[0-9][A-Za-z]")        # "76O", "2OI9", "s6"; not "760/UBND"
 
 
 def _odd_case(word: str) -> bool:

@@ -77,8 +77,15 @@ def compliance(book: Rulebook, statuses: list[ReportStatus], start: date, end: d
                label: str, tz) -> Compliance:  # type: ignore[no-untyped-def]
     units: dict[str, UnitCompliance] = {}
     for uid, unit in book.units.items():
+        if (unit.valid_from and unit.valid_from > end) or (unit.valid_until and unit.valid_until < start):
+            continue                       # did not exist in this range: not listed
         group = book.groups.get(unit.groups[0], "") if unit.groups else ""
-        units[uid] = UnitCompliance(uid, unit.name, group)
+        name = unit.name
+        changed = ((unit.valid_from and unit.valid_from > start)
+                   or (unit.valid_until and unit.valid_until < end))
+        if changed:                        # counted only for what it owed while it existed
+            name = f"{unit.name} ({unit.lifetime_vi()})"
+        units[uid] = UnitCompliance(uid, name, group)
     chosen = [s for s in statuses if start <= s.due.astimezone(tz).date() <= end]
     for s in chosen:
         what = f"{s.title}" + (f" kỳ {s.period}" if s.period else "") + f" ({s.directive})"

@@ -10,6 +10,7 @@ from typing import Any
 
 from ingestd.errors import Problem, RulesError
 from ingestd.read.refs import parse_number
+from ingestd.rules.lifetimes import check_lifetimes
 from ingestd.rules.model import (
     KINDS,
     PERIODS,
@@ -85,12 +86,12 @@ class _Loader:
             else:
                 groups[gid] = gname
         units: dict[str, Unit] = {}
-        seen_email: dict[str, str] = {}
-        seen_organ: dict[str, str] = {}
+        tables: dict[str, Table] = {}
         for i, raw in enumerate(top.tables("unit")):
             t = Table(tf, ("unit", i), raw, {"id", "name", "aliases", "groups", "emails",
                                              "domains", "organ_id", "remind_to", "remind_cc",
-                                             "signer_names", "former_names"})
+                                             "signer_names", "former_names", "valid_from",
+                                             "valid_until", "successor"})
             uid = t.get("id", str, required=True)
             if uid is None:
                 continue
@@ -108,17 +109,8 @@ class _Loader:
             for e in emails:
                 if not _EMAIL.match(e):
                     t.problem("emails", f'"{e}" không phải địa chỉ thư điện tử', value=e)
-                elif e in seen_email:
-                    t.problem("emails", f'địa chỉ "{e}" có ở cả đơn vị "{seen_email[e]}" và "{uid}"',
-                              "mỗi địa chỉ chỉ thuộc một đơn vị", e)
-                seen_email.setdefault(e, uid)
-            organ = t.get("organ_id", str)
-            if organ:
-                if organ.lower() in seen_organ:
-                    t.problem("organ_id", f'mã định danh "{organ}" có ở cả đơn vị '
-                              f'"{seen_organ[organ.lower()]}" và "{uid}"',
-                              "mỗi mã định danh chỉ thuộc một đơn vị")
-                seen_organ.setdefault(organ.lower(), uid)
+            organs = (t.str_list("organ_id") if isinstance(raw.get("organ_id"), list)
+                      else [o for o in [t.get("organ_id", str)] if o])
             for key in ("remind_to", "remind_cc"):
                 for e in t.str_list(key):
                     if not _EMAIL.match(e):
@@ -129,10 +121,15 @@ class _Loader:
             units[uid] = Unit(
                 id=uid, name=name, aliases=tuple(t.str_list("aliases")), groups=tuple(ugroups),
                 emails=tuple(emails), domains=tuple(d.lower() for d in t.str_list("domains")),
-                organ_id=organ, remind_to=tuple(t.str_list("remind_to") or emails),
+                organ_ids=tuple(o.strip() for o in organs),
+                remind_to=tuple(t.str_list("remind_to") or emails),
                 remind_cc=tuple(t.str_list("remind_cc")),
                 signer_names=tuple(t.str_list("signer_names")),
-                former_names=tuple(t.str_list("former_names")))
+                former_names=tuple(t.str_list("former_names")),
+                valid_from=t.get("valid_from", date), valid_until=t.get("valid_until", date),
+                successor=t.get("successor", str))
+            tables[uid] = t
+        check_lifetimes(units, lambda uid, key, msg, hint: tables[uid].problem(key, msg, hint))
         return units, groups
 
     # -- directives ---------------------------------------------------------------------------

@@ -13,6 +13,18 @@ PERIODS = ["month", "quarter", "half-year", "year"]
 KINDS = ["dinh-ky", "dot-xuat", "chuyen-de"]
 
 
+def _on(units: list[Unit], day: date | None) -> Unit | None:
+    """Of the units that hold an address: the one that exists on ``day``, else the one that
+    existed last (its successor may take over what it owed)."""
+    if not units:
+        return None
+    if day is not None:
+        alive = [u for u in units if u.exists_on(day)]
+        if alive:
+            return alive[0]
+    return max(units, key=lambda u: u.valid_until or date.max)
+
+
 def name_key(name: str) -> str:
     """A name as compared: NFC, no diacritics, lower case, punctuation and spacing folded
     ("SỞ Y TẾ", "Sở Y tế", "So Y te." are one name)."""
@@ -27,11 +39,32 @@ class Unit:
     groups: tuple[str, ...] = ()
     emails: tuple[str, ...] = ()
     domains: tuple[str, ...] = ()
-    organ_id: str | None = None
+    organ_ids: tuple[str, ...] = ()     # gateway identifiers (a merged unit keeps its predecessors')
     remind_to: tuple[str, ...] = ()
     remind_cc: tuple[str, ...] = ()
     signer_names: tuple[str, ...] = ()  # O= of the unit's signing certificates, as written
     former_names: tuple[str, ...] = ()  # names in old documents (help matching like aliases)
+    valid_from: date | None = None      # first day it exists (None: always)
+    valid_until: date | None = None     # last day it exists (None: still exists)
+    successor: str | None = None        # who takes over its obligations after valid_until
+
+    @property
+    def organ_id(self) -> str | None:
+        return self.organ_ids[0] if self.organ_ids else None
+
+    def exists_on(self, day: date) -> bool:
+        return ((self.valid_from is None or self.valid_from <= day)
+                and (self.valid_until is None or day <= self.valid_until))
+
+    def lifetime_vi(self) -> str | None:
+        """"thành lập 01/07/2025", "đến 30/06/2025", or None for a unit that always existed."""
+        if self.valid_from and self.valid_until:
+            return f"{self.valid_from:%d/%m/%Y}–{self.valid_until:%d/%m/%Y}"
+        if self.valid_until:
+            return f"đến {self.valid_until:%d/%m/%Y}"
+        if self.valid_from:
+            return f"từ {self.valid_from:%d/%m/%Y}"
+        return None
 
 
 @dataclass(frozen=True)
@@ -169,25 +202,43 @@ class Rulebook:
     def directive_of(self, report: Report) -> Directive:
         return next(d for d in self.directives if d.number == report.directive)
 
-    def unit_by_email(self, address: str) -> Unit | None:
+    def unit_by_email(self, address: str, on: date | None = None) -> Unit | None:
+        """The unit this address belongs to on ``on`` (an address may move from a unit to
+        its successor; both may list it): the one that exists then, else the last one."""
         address = address.lower()
-        for unit in self.units.values():
-            if address in unit.emails:
-                return unit
+        found = _on([u for u in self.units.values() if address in u.emails], on)
+        if found:
+            return found
         for rule in self.matching.senders:
             if rule.address and rule.address == address:
                 return self.units.get(rule.unit)
         return None
 
-    def unit_by_domain(self, domain: str) -> Unit | None:
+    def unit_by_domain(self, domain: str, on: date | None = None) -> Unit | None:
         domain = domain.lower()
-        for unit in self.units.values():
-            if domain in unit.domains:
-                return unit
+        found = _on([u for u in self.units.values() if domain in u.domains], on)
+        if found:
+            return found
         for rule in self.matching.senders:
             if rule.domain and rule.domain == domain:
                 return self.units.get(rule.unit)
         return None
+
+    def expected(self, unit_id: str, report: Report, due: date) -> bool:
+        """A unit owes a (report, period) when the report names it and it exists on that
+        period's deadline."""
+        unit = self.units.get(unit_id)
+        return unit is not None and unit_id in report.units and unit.exists_on(due)
+
+    def successors(self, unit_id: str) -> list[Unit]:
+        """The unit's successor, its successor's, ... (``check`` refuses cycles)."""
+        out: list[Unit] = []
+        unit = self.units.get(unit_id)
+        while unit is not None and unit.successor and unit.successor not in {u.id for u in out}:
+            unit = self.units.get(unit.successor)
+            if unit is not None:
+                out.append(unit)
+        return out
 
     def unit_by_signer(self, *names: str | None) -> Unit | None:
         """The unit a certificate's O= (then OU=) names: first by ``signer_names``, then by the
@@ -205,8 +256,6 @@ class Rulebook:
                     return None
         return None
 
-    def unit_by_organ(self, organ_id: str) -> Unit | None:
-        for unit in self.units.values():
-            if unit.organ_id and unit.organ_id.lower() == organ_id.strip().lower():
-                return unit
-        return None
+    def unit_by_organ(self, organ_id: str, on: date | None = None) -> Unit | None:
+        key = organ_id.strip().lower()
+        return _on([u for u in self.units.values() if key in (o.lower() for o in u.organ_ids)], on)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import date, datetime
 
 from sqlalchemy import Column, Index, LargeBinary, Text, UniqueConstraint
 from sqlmodel import Field, SQLModel
@@ -67,10 +67,11 @@ class Assignment(SQLModel, table=True):
     undone_at: datetime | None = None                             # schema v3
     undone_by: str | None = Field(default=None, max_length=100)   # schema v3
     undo_reason: str | None = Field(default=None, sa_column=Column(Text))  # schema v3
+    extended_until: date | None = None                            # schema v4: kind "extend"
 
     @property
     def action(self) -> str:
-        """assign | exempt | ignore"""
+        """assign | exempt | ignore | extend"""
         return self.kind or ("exempt" if self.exempt else "assign")
 
     @property

@@ -27,7 +27,7 @@ from sqlmodel import Session, col, select
 
 from ingestd.backoff import backoff_seconds
 from ingestd.errors import NotFoundError
-from ingestd.ledger import Counted, Exemption
+from ingestd.ledger import Counted, Exemption, Extension
 from ingestd.read.document import Document
 from ingestd.store.blobs import BlobStore
 from ingestd.store.db import from_db, make_engine, migrate, to_db, utcnow
@@ -512,7 +512,7 @@ class Store:
                 raise NotFoundError(f"không có quyết định số {assignment_id} đang có hiệu lực")
             a.undone_at, a.undone_by, a.undo_reason = utcnow(), actor, reason
             s.add(a)
-            if a.receipt_id is not None and a.action != "exempt":
+            if a.receipt_id is not None and a.action not in ("exempt", "extend"):
                 still = s.exec(select(Assignment).where(
                     Assignment.receipt_id == a.receipt_id, col(Assignment.undone_at).is_(None),
                     Assignment.id != a.id, col(Assignment.exempt).is_(False))).first()
@@ -546,11 +546,19 @@ class Store:
                 q = q.where(Assignment.receipt_id == receipt_id)
             return list(s.exec(q))
 
+    def extensions(self) -> list[Extension]:
+        """Extensions in force, for the ledger."""
+        with self.session() as s:
+            rows = s.exec(select(Assignment).where(Assignment.kind == "extend",
+                                                   col(Assignment.undone_at).is_(None)))
+            return [Extension(a.report, a.period, a.unit, a.extended_until, a.reason or "")
+                    for a in rows if a.extended_until is not None]
+
     def exemptions(self, report: str | None = None, unit: str | None = None) -> list[Assignment]:
-        """Exemptions in force (not undone), for a report and/or a unit."""
+        """Exemptions and extensions in force (not undone), for a report and/or a unit."""
         with self.session() as s:
             q = select(Assignment).where(col(Assignment.undone_at).is_(None),
-                                         or_(Assignment.kind == "exempt",
+                                         or_(col(Assignment.kind).in_(("exempt", "extend")),
                                              (col(Assignment.kind).is_(None)) & col(Assignment.exempt)))
             if report is not None:
                 q = q.where(Assignment.report == report)

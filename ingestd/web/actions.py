@@ -11,10 +11,11 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
 from ingestd import review
-from ingestd.errors import IngestdError
+from ingestd.errors import DecisionError, IngestdError
 from ingestd.registerview import ACTION_VI
 from ingestd.store.accounts import LoggedIn
 from ingestd.store.repo import parse_rid
+from ingestd.web.errors import BadRequest
 from ingestd.web.pages import receipt_page
 from ingestd.web.render import console_of, flash
 from ingestd.web.security import page, safe_next
@@ -91,3 +92,22 @@ def undo(request: Request, who: LoggedIn, form: dict[str, Any]) -> Response:
     except IngestdError as exc:
         return back_to(request, back, err=str(exc))
     return back_to(request, back, ok=f"Đã hoàn tác quyết định {ACTION_VI[a.action]}")
+
+
+@page("clerk")
+def extend(request: Request, who: LoggedIn, form: dict[str, Any]) -> Response:
+    from ingestd.web import params
+
+    svc = console_of(request).services()
+    back = clean(form, "back") or "/"
+    try:
+        until = params.day(clean(form, "until"), svc.settings.timezone, False, "gia hạn đến")
+        if until is None:
+            raise DecisionError("ghi ngày gia hạn đến")
+        receipt = clean(form, "receipt")
+        review.extend(svc, clean(form, "unit") or "", clean(form, "report") or "", until.date(),
+                      clean(form, "reason") or "", who.user.name, clean(form, "period"),
+                      parse_rid(receipt) if receipt else None)
+    except (IngestdError, BadRequest) as exc:
+        return back_to(request, back, err=str(exc))
+    return back_to(request, back, ok=f"Đã gia hạn đến hết ngày {until.date():%d/%m/%Y}")

@@ -126,6 +126,7 @@ def create_app(settings: Settings, at: datetime | None = None) -> Starlette:
         Route("/receipts/{rid}/assign", actions.assign, methods=["POST"]),
         Route("/receipts/{rid}/ignore", actions.ignore, methods=["POST"]),
         Route("/exempt", actions.exempt, methods=["POST"]),
+        Route("/extend", actions.extend, methods=["POST"]),
         Route("/decisions/{did:int}/undo", actions.undo, methods=["POST"]),
         Route("/review", pages.review_queue),
         Route("/quarterly", pages.quarterly),

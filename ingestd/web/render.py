@@ -14,6 +14,7 @@ from starlette.responses import HTMLResponse
 from ingestd.registerview import REVIEW_STATES, STATE_VI
 from ingestd.statusview import STATUS_VI
 from ingestd.store.accounts import LoggedIn
+from ingestd.vocabulary import ACTION_VI
 
 
 def console_of(request: Request) -> Any:
@@ -46,7 +47,7 @@ def render(request: Request, who: LoggedIn | None, template: str, status: int = 
         who=who, path=request.url.path, here=here, csrf=who.csrf if who else "",
         review_count=sum(review_count.get(s, 0) for s in REVIEW_STATES),
         at=console.now(), pinned=console.at is not None, tz=console.settings.timezone,
-        STATUS_VI=STATUS_VI, STATE_VI=STATE_VI, **ctx)
+        STATUS_VI=STATUS_VI, STATE_VI=STATE_VI, ACTION_VI=ACTION_VI, **ctx)
     return HTMLResponse(html, status_code=status)
 
 
