@@ -12,10 +12,19 @@ import sys
 from pathlib import Path
 
 from ingestd import __version__
-from ingestd.cli import admin, notify_cmds, ops, register, report_cmd, status_cmd, web_cmd
+from ingestd.cli import (
+    admin,
+    notify_cmds,
+    ops,
+    register,
+    report_cmd,
+    status_cmd,
+    units_cmd,
+    web_cmd,
+)
 from ingestd.cli.base import COMMANDS, Parser, UsageError, command, parse_at
 
-MODULES = (admin, ops, status_cmd, register, notify_cmds, web_cmd, report_cmd)
+MODULES = (admin, ops, status_cmd, register, notify_cmds, web_cmd, report_cmd, units_cmd)
 __all__ = ["UsageError", "build_parser", "command", "main", "parse_at"]
 
 

@@ -20,6 +20,20 @@ from ingestd.store.repo import rid
 from ingestd.vocabulary import REVIEW_STATES, SIGNATURE_VI
 
 OPEN_WINDOW_DAYS = 90
+LIST_LIMIT = 12          # names shown per group before "… và N đơn vị khác"
+
+
+def _collapsed(groups: dict[str, list[str]]) -> tuple[list[tuple[str, list[str]]], dict[str, int]]:
+    """Per group, the names to show and the true count: a merged province has a hundred
+    communes, and a digest that lists a hundred names a day hides the few that matter."""
+    shown, counts = [], {}
+    for group, names in sorted(groups.items()):
+        counts[group] = len(names)
+        if len(names) > LIST_LIMIT:
+            names = [*names[:LIST_LIMIT], f"… và {len(names) - LIST_LIMIT} đơn vị khác "
+                                          "(xem bảng điều khiển)"]
+        shown.append((group, names))
+    return shown, counts
 
 
 @dataclass
@@ -71,13 +85,15 @@ def digest_data(svc: Services, at: datetime) -> dict[str, Any]:
         for c in late:
             late_groups.setdefault(group_of(c.unit), []).append(
                 f"{names.get(c.unit, c.unit)} ({c.days_late} ngày)")
+        missing_shown, missing_counts = _collapsed(by_group)
+        late_shown, late_counts = _collapsed(late_groups)
         entry = {
             "directive": s.directive, "report": s.report, "title": s.title, "period": s.period,
             "due": s.due.astimezone(tz), "expected": len(s.cells), "received": s.received,
             "on_time": s.count(ON_TIME), "late": len(late), "missing": len(missing),
             "pending": len(pending), "exempt": s.count(EXEMPT),
-            "missing_by_group": sorted(by_group.items()),
-            "late_by_group": sorted(late_groups.items()),
+            "missing_by_group": missing_shown, "missing_counts": missing_counts,
+            "late_by_group": late_shown, "late_counts": late_counts,
             "overdue": at > s.due,
         }
         open_reports.append(entry)

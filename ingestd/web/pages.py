@@ -105,10 +105,14 @@ def report_page(request: Request, who: LoggedIn, form: dict[str, Any]) -> Respon
         return error_response(request, 404, "Không có kỳ báo cáo này.")
     s = chosen[-1]
     names = {u.id: u.name for u in svc.rules.units.values()}
-    cells = sorted(s.cells, key=lambda c: (STATUS_ORDER.index(c.status), names.get(c.unit, c.unit)))
+    group_of = {u.id: svc.rules.groups.get(u.groups[0], "") if u.groups else ""
+                for u in svc.rules.units.values()}
+    cells = sorted(s.cells, key=lambda c: (group_of.get(c.unit, ""), STATUS_ORDER.index(c.status),
+                                           names.get(c.unit, c.unit)))
     exempted = [a for a in svc.store.exemptions(report=report_id)
                 if a.period is None or a.period == s.period]
     return render(request, who, "report.html", s=s, summary=_summary(s), cells=cells, names=names,
+                  group_of=group_of,
                   exempted=exempted, why_due=due_explained(s, svc),
                   decision_text=lambda a: decision_line(a, console.settings.timezone),
                    report=svc.rules.reports[report_id],
