@@ -1,7 +1,7 @@
 """`ingestd status` and the digest as history grows: 100 reports × 100 units × 12 periods, with
 10,000 and then 100,000 matched receipts, timed in the same run.
 
-    .venv/bin/python bench/status.py [--small 10000 --large 100000]
+    .venv/bin/python bench/status.py [--small 10000 --large 100000] [--units 150 --reports 40]
 
 Receipts are inserted directly (this measures the ledger, not ingestion). Prints seconds per
 run and the large/small ratios (the target: 10× the receipts costs at most 10× the time), as a
@@ -35,7 +35,8 @@ TZ = ZoneInfo("Asia/Ho_Chi_Minh")
 UNITS, REPORTS, PERIODS = 100, 100, 12
 
 
-def make_project(root: Path, reports: int = REPORTS) -> Path:
+def make_project(root: Path, reports: int | None = None) -> Path:
+    reports = reports or REPORTS
     rules = root / "rules"
     (rules / "directives").mkdir(parents=True)
     units = ['[groups]\nall = "Tất cả"\n']
@@ -67,7 +68,8 @@ def make_project(root: Path, reports: int = REPORTS) -> Path:
     return root / "config.toml"
 
 
-def fill(svc, n: int, seed: int = 1, reports: int = REPORTS) -> None:  # type: ignore[no-untyped-def]
+def fill(svc, n: int, seed: int = 1, reports: int | None = None) -> None:  # type: ignore[no-untyped-def]
+    reports = reports or REPORTS
     rng = random.Random(seed)
     start = datetime(2019, 1, 5, tzinfo=UTC)
     receipts, matches = [], []
@@ -84,8 +86,6 @@ def fill(svc, n: int, seed: int = 1, reports: int = REPORTS) -> None:  # type: i
         for k in range(0, n, 5000):
             conn.execute(insert(Receipt), receipts[k:k + 5000])
             conn.execute(insert(ReceiptMatch), matches[k:k + 5000])
-
-
 
 
 def measure(n: int) -> dict[str, float]:
@@ -107,7 +107,10 @@ def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--small", type=int, default=10_000)
     ap.add_argument("--large", type=int, default=100_000)
+    ap.add_argument("--units", type=int, default=UNITS, help="e.g. 150 for a merged province")
+    ap.add_argument("--reports", type=int, default=REPORTS, help="a multiple of 10")
     args = ap.parse_args()
+    globals()["UNITS"], globals()["REPORTS"] = args.units, args.reports
     small, large = measure(args.small), measure(args.large)
     print(f"{'receipts':>9} {'cells':>8} {'status s':>9} {'digest s':>9}")
     for r in (small, large):

@@ -237,6 +237,7 @@ def test_the_quarter_and_its_report(province, tmp_path):
     assert "UBND TỈNH TUYÊN QUANG" in table_text and "Lai Châu" not in body + table_text
     assert "UBND xã Số 1" in table_text and "Sở Tài chính" in table_text
     assert "UBND huyện Vị Xuyên" not in table_text                      # gone before 2026
+    assert "Các đơn vị được gia hạn (tính theo hạn mới): Sở Y tế" in body
     from test_quarterly_render import pages_text, to_pdf
 
     pdf = to_pdf(out)
@@ -256,5 +257,6 @@ def test_reminders_and_the_digest_with_120_units(province):
     code, out, err = cli(province, "digest", "--preview", "--at", "2026-03-13T07:30:00+07:00")
     assert code == 0, err
     assert "UBND huyện Vị Xuyên" not in out
+    assert "Được gia hạn: Sở Y tế (đến 02/03/2026)" in out
     assert len(out.splitlines()) < 150, "the digest lists every unit: collapse what needs no attention"
     assert "Chưa gửi — UBND các xã, phường (100):" in out and "… và 88 đơn vị khác" in out

@@ -85,6 +85,8 @@ def digest_data(svc: Services, at: datetime) -> dict[str, Any]:
         for c in late:
             late_groups.setdefault(group_of(c.unit), []).append(
                 f"{names.get(c.unit, c.unit)} ({c.days_late} ngày)")
+        extended = [f"{names.get(c.unit, c.unit)} (đến {c.extended_until:%d/%m/%Y})"
+                    for c in s.cells if c.extended_until is not None]
         missing_shown, missing_counts = _collapsed(by_group)
         late_shown, late_counts = _collapsed(late_groups)
         entry = {
@@ -93,7 +95,7 @@ def digest_data(svc: Services, at: datetime) -> dict[str, Any]:
             "on_time": s.count(ON_TIME), "late": len(late), "missing": len(missing),
             "pending": len(pending), "exempt": s.count(EXEMPT),
             "missing_by_group": missing_shown, "missing_counts": missing_counts,
-            "late_by_group": late_shown, "late_counts": late_counts,
+            "late_by_group": late_shown, "late_counts": late_counts, "extended": extended,
             "overdue": at > s.due,
         }
         open_reports.append(entry)

@@ -115,7 +115,9 @@ def _number_line(prepared: Prepared, words: dict[str, list[Any]]) -> str | None:
     from ingestd.read.vntext import fold
 
     for i, word in enumerate(words["text"]):
-        if words["word_num"][i] != 1 or not re.match(r"^so\s*:?$", fold(word.strip())):
+        w = word.strip()
+        # "Số:" — not "SỞ" (sở, a department: the first word of the unit's name above it)
+        if words["word_num"][i] != 1 or not re.match(r"^so\s*:?$", fold(w)) or "ở" in w.lower():
             continue
         x, y, h = words["left"][i], words["top"][i], words["height"][i]
         width = prepared.flat.width

@@ -38,6 +38,7 @@ class UnitCompliance:
     rank: int | None = None
     late_items: list[str] = field(default_factory=list)
     missing_items: list[str] = field(default_factory=list)
+    extended_items: list[str] = field(default_factory=list)   # judged against a granted extension
 
     @property
     def on_time_rate(self) -> float | None:
@@ -93,6 +94,8 @@ def compliance(book: Rulebook, statuses: list[ReportStatus], start: date, end: d
             u = units.get(c.unit)
             if u is None:
                 continue
+            if c.extended_until is not None:
+                u.extended_items.append(f"{what} (gia hạn đến {c.extended_until:%d/%m/%Y})")
             if c.status == EXEMPT:
                 u.exempt += 1
             elif c.status == PENDING:

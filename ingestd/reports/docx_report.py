@@ -214,6 +214,10 @@ def to_docx(svc: Services, c: Compliance, at: datetime, chart: bytes, range_vi: 
         if u.late_items:
             items.append("gửi chậm: " + "; ".join(u.late_items))
         para(f"- {u.name}: " + "; ".join(items) + ".", indent=True)
+    extended = [u for u in c.units if u.extended_items]
+    if extended:
+        para("3. Các đơn vị được gia hạn (tính theo hạn mới): " + "; ".join(
+            f"{u.name} — {', '.join(u.extended_items)}" for u in extended) + ".", indent=True)
     para("IV. ĐỀ XUẤT", bold=True)
     basis = f" theo {office.legal_basis}" if office.legal_basis else ""
     para("Đề nghị Thủ trưởng các cơ quan, đơn vị và Chủ tịch UBND các huyện, thành phố chấn "
