@@ -56,13 +56,13 @@ class WorkCalendar:
     def why_day_off(self, d: date) -> str:
         """Why ``d`` is not a working day, in the words a unit would check: the weekday, the
         holiday's Vietnamese name, or the office's calendar.toml."""
-        if d in self.rules.days_off:
-            return "ngày nghỉ theo lịch của tỉnh (calendar.toml)"
         if not hasattr(self, "_names_vi"):
             self._names_vi = holidays.Vietnam(language="vi")
         name = self._names_vi.get(d)
         if name:
             return f"ngày nghỉ {name}"
+        if d in self.rules.days_off:
+            return "ngày nghỉ theo lịch của tỉnh (calendar.toml)"
         return weekday_vi(d)
 
     def roll_forward(self, d: date) -> date:

@@ -5,6 +5,7 @@ edXML's Subject) and the opening sentence. Pure."""
 from __future__ import annotations
 
 import re
+from datetime import date
 
 from ingestd.read.document import Document
 from ingestd.read.vntext import fold
@@ -20,6 +21,8 @@ _KINDS = [
      "thư trả lời tự động, không phải báo cáo"),
 ]
 _OPENING = 400
+_UNTIL = re.compile(r"gia han (?:thoi gian \w+ \w+ )?(?:den|toi|den het) (?:het )?(?:ngay )?"
+                    r"(\d{1,2})\s*[/.-]\s*(\d{1,2})\s*[/.-]\s*((?:19|20)\d{2})")
 
 
 def letter_kind(doc: Document) -> tuple[str, str] | None:
@@ -37,4 +40,17 @@ def letter_kind(doc: Document) -> tuple[str, str] | None:
     for kind, pattern, words in _KINDS:
         if kind != "auto-reply" and pattern.search(opening):
             return kind, words
+    return None
+
+
+def asked_until(doc: Document) -> date | None:
+    """The day a request for more time asks for (``xin gia hạn đến ngày 10/7/2019``), so the
+    clerk grants it in one click; None when the letter names none."""
+    for p in doc.parts:
+        m = _UNTIL.search(fold(p.text[:4000]))
+        if m:
+            try:
+                return date(int(m.group(3)), int(m.group(2)), int(m.group(1)))
+            except ValueError:
+                continue
     return None

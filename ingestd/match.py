@@ -14,7 +14,7 @@ from dataclasses import asdict, dataclass, field
 from datetime import date, datetime
 
 from ingestd.calendar import WorkCalendar, deadline, parse_period, period_of, periods
-from ingestd.letter_kind import letter_kind
+from ingestd.letter_kind import asked_until, letter_kind
 from ingestd.near_miss import near_misses
 from ingestd.read.document import Document, TextPart
 from ingestd.read.ocr import ocr_confidence
@@ -60,6 +60,7 @@ class MatchResult:
     signature: dict[str, str | None] | None = None   # the receipts JSON's "signature"
     suggested_directive: str | None = None   # a near miss: the tracked number it may stand for
     letter: str | None = None       # not a report: "extension" (xin gia hạn), "question", "auto-reply"
+    asked_until: str | None = None  # the day a request for more time asks for (ISO)
     revokes: str | None = None      # the DocumentId an edXML revocation withdraws from the count
 
     def to_dict(self) -> dict[str, object]:
@@ -481,6 +482,9 @@ def match(doc: Document, book: Rulebook, cal: WorkCalendar, received: datetime,
     kind = letter_kind(doc)
     if kind is not None:
         result.letter, words = kind
+        if result.letter == "extension":
+            until = asked_until(doc)
+            result.asked_until = until.isoformat() if until else None
         result.reason = f"{words} (dẫn chiếu {', '.join(d.number for d in directives)}): cần cán bộ xem"
         ev.append(Evidence("report", f"không tính: {words}", "subject", doc.subject))
         result.matches = expected

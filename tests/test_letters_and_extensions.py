@@ -123,7 +123,8 @@ def test_an_extension_granted_from_the_letter_settles_it(tmp_path_factory, sampl
     form = re.search(r'<form method="post" action="/extend" class="action">(.*?)</form>', page, re.S).group(1)
     fields = dict(re.findall(r'name="(\w+)" value="([^"]*)"', form))
     assert fields["unit"] == "so-khdt" and fields["report"] == "ktxh-quy" and fields["period"] == "2019-Q2"
-    fields.update(until="2019-07-10", reason="theo thư xin gia hạn")
+    assert fields["until"] == "2019-07-10"                  # the day the letter asks for: one click
+    fields.update(reason="theo thư xin gia hạn")
     r = c.post("/extend", data={**fields, "csrf_token": csrf_of(page)}, follow_redirects=False)
     assert r.status_code == 303
     assert item["id"] not in [x["id"] for x in c.get("/api/unmatched").json()]   # settled

@@ -127,6 +127,16 @@ def test_reminders_never_go_to_a_unit_that_no_longer_exists(book):
     assert not [r for r in due_reminders(book, CAL, statuses, at) if r.unit in ("h-vixuyen", "h-meovac")]
 
 
+def only_these_rules(project, units: str) -> None:
+    """The project's rules folder with these units and the one directive, nothing else."""
+    project.write_rule("units.toml", units)
+    for f in (project.rules / "directives").glob("*.toml"):
+        f.unlink()
+    project.write_rule("directives/45.toml", DIRECTIVE)
+    for name in ("matching.toml", "reminders.toml"):
+        (project.rules / name).unlink(missing_ok=True)
+
+
 @pytest.mark.parametrize("change,words", [
     (('successor = "xa-vixuyen"', 'successor = "xa-khongco"'), 'đơn vị kế thừa "xa-khongco" không có'),
     (("valid_from = 2025-07-01", 'valid_from = 2025-07-01\nvalid_until = 2025-01-01\nsuccessor = "h-vixuyen"'),
@@ -137,24 +147,14 @@ def test_reminders_never_go_to_a_unit_that_no_longer_exists(book):
      'có ở cả đơn vị "xa-vixuyen" và "h-meovac" trong cùng thời gian'),
 ])
 def test_check_refuses_what_cannot_be(project, cli, change, words):
-    project.write_rule("units.toml", UNITS.replace(*change, 1))
-    for f in (project.rules / "directives").glob("*.toml"):
-        f.unlink()
-    project.write_rule("directives/45.toml", DIRECTIVE)
-    for name in ("matching.toml", "reminders.toml"):
-        (project.rules / name).unlink(missing_ok=True)
+    only_these_rules(project, UNITS.replace(*change, 1))
     code, out, err = cli(project, "check")
     assert code == 1 and words in err, err
     assert "units.toml:" in err
 
 
 def test_an_address_may_move_to_the_successor(project, cli):
-    project.write_rule("units.toml", UNITS)
-    for f in (project.rules / "directives").glob("*.toml"):
-        f.unlink()
-    project.write_rule("directives/45.toml", DIRECTIVE)
-    for name in ("matching.toml", "reminders.toml"):
-        (project.rules / name).unlink(missing_ok=True)
+    only_these_rules(project, UNITS)
     code, out, err = cli(project, "check")
     assert code == 0, err
 

@@ -202,8 +202,8 @@ def test_a_clerk_assigns_and_undoes_an_exemption_with_the_keyboard_only(server, 
     _tab_to(page, "section.exemptions input[name=reason]")
     page.keyboard.type("miễn nhầm")
     _tab_to(page, "section.exemptions button[type=submit]")
-    page.keyboard.press("Enter")
-    page.wait_for_url("**/reports/760-ha-tang?m=*")
+    with page.expect_navigation():                                    # the URL pattern is the same
+        page.keyboard.press("Enter")
     assert "Đã hoàn tác quyết định miễn" in page.locator("#flash").inner_text()
     assert page.locator("section.exemptions").count() == 0
     context.close()

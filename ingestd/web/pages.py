@@ -81,7 +81,8 @@ def board(request: Request, who: LoggedIn, form: dict[str, Any]) -> Response:
     trend = quarterly_trend(svc.rules, statuses, at.astimezone(console.settings.timezone).date(),
                             console.settings.timezone)
     charts = [(name, trend_svg(trend.groups[gid], f"Tỷ lệ đúng hạn của {name}"))
-              for gid, name in sorted(svc.rules.groups.items()) if not group or gid == group]
+              for gid, name in sorted(svc.rules.groups.items())
+              if (not group or gid == group) and any(p.due for p in trend.groups[gid])]
     return render(request, who, "board.html", rows=cards, soon=soon, charts=charts,
                   why_due=lambda s: due_explained(s, svc),
                    directives=[d.number for d in svc.rules.directives],
@@ -240,6 +241,7 @@ def receipt_page(request: Request, who: LoggedIn, form: dict[str, Any],
                    signature=ev.get("signature"), SIGNATURE_VI=SIGNATURE_VI,
                    near=ev.get("suggested_directive") if matches and r.state in REVIEW_STATES else None,
                    letter=ev.get("letter") if r.state in REVIEW_STATES else None,
+                   asked_until=ev.get("asked_until"),
                    units=sorted(book.units.values(), key=lambda u: u.name),
                    reports=report_choices(book),
                    message=message, error=error, typed=typed or {},
