@@ -93,14 +93,18 @@ def parse_auth_results(value: str) -> tuple[str, Results]:
 def ours(doc: Document, trust: Trust) -> list[Results]:
     """The results of every Authentication-Results header in our own block with our id."""
     ids = {a.lower() for a in trust.authserv_ids}
-    hops = doc.auth_hops or [0] * len(doc.auth_results)
+    legacy = len(doc.auth_hops) != len(doc.auth_results)
     out = []
-    for value, above in zip(doc.auth_results, hops):
+    for value, above in zip(doc.auth_results, doc.auth_hops if not legacy else [0] * len(doc.auth_results)):
         if above >= trust.received_hops:
             continue                      # below our MX's Received: the sender wrote it
         serv, results = parse_auth_results(value)
         if serv in ids:
             out.append(results)
+            if legacy:
+                # read before positions were kept (a stored document re-matched without
+                # --reread): only the topmost header of ours is believed, as it was then
+                break
     return out
 
 

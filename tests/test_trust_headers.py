@@ -143,3 +143,15 @@ def test_trust_config(project, value, ids):
     project.config.write_text(text + "")
     s = load_settings(project.config)
     assert s.trust.authserv_ids == ids and s.trust.received_hops == 1
+
+
+def test_a_document_stored_before_positions_were_kept_believes_only_the_topmost():
+    """`reprocess` without --reread re-matches stored documents that have no positions: the
+    old rule (the topmost header of ours) still holds, so a forged pass below is not read."""
+    from ingestd.read.document import Document
+    from ingestd.sender_trust import sender_trust
+
+    old = Document(kind="email", sender="skhdt@laichau.gov.vn",
+                   auth_results=[f"{OURS}; dkim=none; dmarc=none header.from=laichau.gov.vn",
+                                 f"{OURS}; dkim=pass header.d=laichau.gov.vn"])
+    assert old.auth_hops == [] and sender_trust(old, OURS)[0] is False
