@@ -33,6 +33,7 @@ from ingestd.testing import Mail, PhotoDefects, make_photo, make_scan  # noqa: E
 UNITS = [("Sở Kế hoạch và Đầu tư", "SKHĐT"), ("Sở Y tế", "SYT"), ("UBND huyện Than Uyên", "UBND"),
          ("Sở Giao thông vận tải", "SGTVT"), ("Ban Dân tộc tỉnh", "BDT"), ("Sở Tài chính", "STC"),
          ("UBND xã Mường Tè", "UBND"), ("Sở Nông nghiệp và Môi trường", "SNNMT")]
+PLACES = ["Lai Châu", "Hà Giang", "Tuyên Quang", "Điện Biên", "Cao Bằng"]
 CITED = ["760/UBND-TH", "1235/UBND-VX", "512-TB/TU", "08/CT-UBND", "2671/UBND-KTN", "29-NQ/TW",
          "45/KH-UBND", "1896/QĐ-UBND", "19-CT/TW", "304/UBND-NC"]
 SCANS = {
@@ -82,7 +83,8 @@ def photo_page(i: int, defects: PhotoDefects) -> tuple[bytes, str, str, str]:
         from dataclasses import replace
 
         defects = replace(defects, handwritten=own.split("/")[0])
-    return make_photo(unit, own, body, defects, seed=i), "anh-chup.jpg", own, cited
+    photo = make_photo(unit, own, body, defects, seed=i, place=PLACES[i % len(PLACES)])
+    return photo, "anh-chup.jpg", own, cited
 
 
 def measure(make, variants: dict, per_variant: int) -> dict:

@@ -264,7 +264,7 @@ class PhotoDefects:
 
 
 def make_photo(issuer: str, own_number: str, body: list[str], defects: PhotoDefects,
-               seed: int = 1) -> bytes:
+               seed: int = 1, place: str = "Thành phố") -> bytes:
     """A JPEG of an A4 page as an office sends it from a phone: the two-column header block
     (the own number typed, or its digits written by hand into ``Số:    /BC-…``), the title and
     the body, drawn sharp at 200 dpi and then degraded as ``defects`` says."""
@@ -282,7 +282,7 @@ def make_photo(issuer: str, own_number: str, body: list[str], defects: PhotoDefe
     number, _, notation = own_number.partition("/")
     typed = f"Số: {own_number}" if not defects.handwritten else f"Số:{' ' * 14}/{notation}"
     rows = [(issuer.upper(), "CỘNG HÒA XÃ HỘI CHỦ NGHĨA VIỆT NAM", bold),
-            ("", "Độc lập - Tự do - Hạnh phúc", bold), (typed, "Lai Châu, ngày 20 tháng 5 năm 2019", font)]
+            ("", "Độc lập - Tự do - Hạnh phúc", bold), (typed, f"{place}, ngày 20 tháng 5 năm 2019", font)]
     y = 150
     for left, right, f in rows:
         draw.text((130, y), left, font=f, fill="black")
