@@ -94,8 +94,9 @@ def ours(doc: Document, trust: Trust) -> list[Results]:
     """The results of every Authentication-Results header in our own block with our id."""
     ids = {a.lower() for a in trust.authserv_ids}
     legacy = len(doc.auth_hops) != len(doc.auth_results)
+    hops = [0] * len(doc.auth_results) if legacy else doc.auth_hops
     out = []
-    for value, above in zip(doc.auth_results, doc.auth_hops if not legacy else [0] * len(doc.auth_results)):
+    for value, above in zip(doc.auth_results, hops):
         if above >= trust.received_hops:
             continue                      # below our MX's Received: the sender wrote it
         serv, results = parse_auth_results(value)

@@ -203,8 +203,11 @@ def test_deadlines_around_tet(province):
     c = cells(feb)
     assert c["so-01"] == "on_time" and c["so-02"] == "late"
     assert c["xa-000"] == "on_time"                                     # via the old district's box
-    code, out, _ = cli(province, "explain", "r-000004")
-    assert "đơn vị kế thừa" not in out or "xa-000" in out
+    code, out, _ = cli(province, "receipts", "--format", "json")
+    [old_box] = [r for r in __import__("json").loads(out) if r["sender"] == f"vixuyen@{OLD}"]
+    assert old_box["unit"] == "xa-000"
+    code, out, _ = cli(province, "explain", old_box["id"])
+    assert "xa-000: đơn vị kế thừa của h-vixuyen" in out
     tet = status(province, "tet", None, "2026-03-31")
     assert tet["due"] == "2026-02-12T16:00:00+07:00"
     assert cells(tet)["so-03"] == "on_time" and cells(tet)["so-05"] == "late"

@@ -15,11 +15,7 @@ _NAMES = {"Document": "ingestd.read.document", "guarded_extract": "ingestd.read.
 def __getattr__(name: str) -> Any:
     if name in _NAMES:
         return getattr(importlib.import_module(_NAMES[name]), name)
-    if name in ("attachments", "document", "edxml", "guard", "limits", "mime", "ocr", "refs",
-                "reading", "sandbox", "signatures", "vntext", "legacy", "headers", "mime_stream",
-                "budget"):
-        return importlib.import_module(f"ingestd.read.{name}")
-    raise AttributeError(name)
+    raise AttributeError(name)        # submodules are found by the import system itself
 
 
 __all__ = ["Document", "guarded_extract", "read_message", "sandboxed_extract"]

@@ -23,6 +23,7 @@ from starlette.staticfiles import StaticFiles
 from ingestd.config import Settings
 from ingestd.errors import RulesError
 from ingestd.ledger import ReportStatus
+from ingestd.reports.trend import Trend, quarterly_trend
 from ingestd.rules import load_rules
 from ingestd.services import Services, open_services
 from ingestd.statusview import compute
@@ -61,6 +62,7 @@ class Console:
         self._checked = time.monotonic()
         self._lock = threading.Lock()
         self._status_cache: tuple[object, datetime, datetime, list[ReportStatus]] | None = None
+        self._trend_cache: tuple[list[ReportStatus], Trend] | None = None
         self.templates = jinja2.Environment(
             loader=jinja2.FileSystemLoader(str(HERE / "templates")), autoescape=True,
             trim_blocks=True, lstrip_blocks=True)
@@ -108,6 +110,18 @@ class Console:
         until = min([s.due for s in statuses if s.due > at] + [midnight])
         self._status_cache = (key, at, until, statuses)
         return statuses
+
+    def trend(self, at: datetime) -> Trend:
+        """The on-time share of the last four quarters, per unit and group, computed once per
+        computed ``statuses`` (the board and every unit page show it)."""
+        statuses = self.statuses(at)
+        cached = self._trend_cache
+        if cached and cached[0] is statuses:
+            return cached[1]
+        trend = quarterly_trend(self.services().rules, statuses,
+                                at.astimezone(self.settings.timezone).date(), self.settings.timezone)
+        self._trend_cache = (statuses, trend)
+        return trend
 
 
 def create_app(settings: Settings, at: datetime | None = None) -> Starlette:

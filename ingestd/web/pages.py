@@ -25,7 +25,6 @@ from ingestd.registerview import (
     explain_lines,
     receipt_dicts,
 )
-from ingestd.reports.trend import quarterly_trend
 from ingestd.rules import load_rules
 from ingestd.statusview import as_json, compute, due_explained, due_vi
 from ingestd.store.accounts import LoggedIn
@@ -78,8 +77,7 @@ def board(request: Request, who: LoggedIn, form: dict[str, Any]) -> Response:
             cards.append({**current, "earlier": list(reversed(earlier))})
     cards.sort(key=lambda r: r["s"].due, reverse=True)
     soon = [r for r in cards if at <= r["s"].due <= at + timedelta(days=7)]
-    trend = quarterly_trend(svc.rules, statuses, at.astimezone(console.settings.timezone).date(),
-                            console.settings.timezone)
+    trend = console.trend(at)
     charts = [(name, trend_svg(trend.groups[gid], f"Tỷ lệ đúng hạn của {name}"))
               for gid, name in sorted(svc.rules.groups.items())
               if (not group or gid == group) and any(p.due for p in trend.groups[gid])]
@@ -141,8 +139,7 @@ def unit_page(request: Request, who: LoggedIn, form: dict[str, Any]) -> Response
                 record.append((s, c))
     counts = {k: sum(1 for _, c in record if c.status == k) for k in STATUS_ORDER}
     rows, _ = svc.store.search(RegisterFilter(unit=unit.id), limit=20)
-    trend = quarterly_trend(svc.rules, console.statuses(at),
-                            at.astimezone(console.settings.timezone).date(), console.settings.timezone)
+    trend = console.trend(at)
     return render(request, who, "unit.html", unit=unit, quarter=quarter,
                   chart=trend_svg(trend.units[unit.id], f"Tỷ lệ đúng hạn của {unit.name}"),
                   exempted=svc.store.exemptions(unit=unit.id),
