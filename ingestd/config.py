@@ -63,6 +63,7 @@ class ImapAccount:
     idle: bool = True
     timeout_seconds: int = 60
     batch_size: int = 50
+    outgoing: bool = False      # the Office's own sent mail: read for directives, never receipts
 
 
 @dataclass(frozen=True)
@@ -72,6 +73,7 @@ class GatewayInbox:
     path: Path
     settle_seconds: float = 2.0
     trusted_organ_ids: frozenset[str] = frozenset()   # hops whose timestamps are believed
+    outgoing: bool = False      # what the Office sends: read for directives, never receipts
 
 
 @dataclass(frozen=True)
@@ -184,6 +186,11 @@ class Settings:
     def base_dir(self) -> Path:
         return self.config_path.parent
 
+    @property
+    def has_outgoing(self) -> bool:
+        """An IMAP folder or gateway folder of what the Office sends is configured."""
+        return any(a.outgoing for a in self.imap) or any(g.outgoing for g in self.gateways)
+
 
 def folder_key(account: ImapAccount, folder: str) -> str:
     """The source key of an IMAP folder (health, state, the register's ``source``)."""
@@ -271,7 +278,8 @@ def load_settings(path: Path | None = None) -> Settings:
     for i, raw in enumerate(top.tables("imap")):
         t = Table(tf, ("imap", i), raw, {
             "name", "host", "port", "security", "username", "password_env", "password_file",
-            "folders", "after_fetch", "poll_seconds", "idle", "timeout_seconds", "batch_size"})
+            "folders", "after_fetch", "poll_seconds", "idle", "timeout_seconds", "batch_size",
+            "outgoing"})
         name = unique_name(t, "imap")
         host = t.get("host", str, required=True) or ""
         sec = _security(t, host)
@@ -279,24 +287,29 @@ def load_settings(path: Path | None = None) -> Settings:
         if after not in ("keep", "flag") and not after.startswith("move:"):
             t.problem("after_fetch", f'after_fetch = "{after}" không hợp lệ',
                       'dùng "keep", "flag" hoặc "move:TenThuMuc"')
+        outgoing = t.get("outgoing", bool, False)
+        if outgoing and after != "keep":
+            t.problem("after_fetch", "thư mục thư đi (outgoing = true) chỉ được đọc, không đánh "
+                      "dấu hay chuyển thư của Văn phòng", 'bỏ after_fetch hoặc đặt "keep"')
         imaps.append(ImapAccount(
             name=name, host=host, port=t.get("port", int, 993 if sec == "tls" else 143),
             security=sec, username=t.get("username", str, required=True) or "",
             password=_secret(t, base), folders=tuple(t.str_list("folders", ["INBOX"])),
             after_fetch=after, poll_seconds=max(1, t.get("poll_seconds", int, 60)),
             idle=t.get("idle", bool, True), timeout_seconds=t.get("timeout_seconds", int, 60),
-            batch_size=max(1, t.get("batch_size", int, 50))))
+            batch_size=max(1, t.get("batch_size", int, 50)), outgoing=outgoing))
 
     gateways = []
     for i, raw in enumerate(top.tables("gateway")):
         t = Table(tf, ("gateway", i), raw, {"name", "kind", "path", "settle_seconds",
-                                            "trusted_organ_ids"})
+                                            "trusted_organ_ids", "outgoing"})
         name = unique_name(t, "gateway")
         kind = t.choice("kind", ["edxml-dir"], default="edxml-dir", required=True) or "edxml-dir"
         gpath = t.get("path", str, required=True) or "."
         settle = t.get("settle_seconds", (int, float), 2.0)  # type: ignore[arg-type]
         gateways.append(GatewayInbox(name, kind, base / gpath, float(settle),
-                                     frozenset(t.str_list("trusted_organ_ids"))))
+                                     frozenset(t.str_list("trusted_organ_ids")),
+                                     t.get("outgoing", bool, False)))
 
     maildirs = []
     for i, raw in enumerate(top.tables("maildir")):

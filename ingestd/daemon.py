@@ -22,15 +22,18 @@ from sqlalchemy.exc import SQLAlchemyError
 from ingestd import sdnotify
 from ingestd.config import ImapAccount, Settings, load_settings
 from ingestd.daemon_health import source_health, source_keys
+from ingestd.drafting.outgoing import draft_pending
 from ingestd.errors import IngestdError
 from ingestd.pipeline import process_pending
-from ingestd.rules import load_rules
+from ingestd.rules import load_rules, rules_fingerprint
 from ingestd.services import Services, open_services
 from ingestd.sources.base import Source
 from ingestd.sources.gateway import GatewayFolder
 from ingestd.sources.imap import ImapWatcher, poll_account
 from ingestd.sources.intake import store_incoming
 from ingestd.sources.maildir import MaildirFolder
+from ingestd.store.drafts_repo import OutgoingStore
+from ingestd.store.repo import Store
 
 log = structlog.get_logger("ingestd.daemon")
 
@@ -57,30 +60,35 @@ class Daemon:
         self._reload_lock = threading.Lock()
         self._watchers: dict[str, tuple[ImapAccount, threading.Thread, threading.Event]] = {}
         self._watching = False          # run_forever keeps one watcher per IMAP account
+        self._rules_seen = rules_fingerprint(settings.rules_dir)
 
     @property
     def settings(self) -> Settings:
         return self.svc.settings
 
     # -- jobs ---------------------------------------------------------------------------------
-    def sources(self) -> list[Source]:
-        """The local sources in force (Maildirs, gateway folders): built from the settings of
-        the moment, so a reload (SIGHUP) that adds one is polled at the next pass."""
+    def sources(self) -> list[tuple[Source, Store | OutgoingStore]]:
+        """The local sources in force (Maildirs, gateway folders) and where each stores what it
+        yields (an outgoing folder: drafts, never receipts): built from the settings of the
+        moment, so a reload (SIGHUP) that adds one is polled at the next pass."""
         settings, store = self.settings, self.svc.store
-        return ([MaildirFolder(m, store) for m in settings.maildirs]
-                + [GatewayFolder(g, settings.timezone, settings.limits.max_message_bytes)
-                   for g in settings.gateways])
+        return ([(MaildirFolder(m, store), store) for m in settings.maildirs]
+                + [(GatewayFolder(g, settings.timezone, settings.limits.max_message_bytes),
+                    self._sink(g.outgoing)) for g in settings.gateways])
+
+    def _sink(self, outgoing: bool) -> Store | OutgoingStore:
+        return OutgoingStore(self.svc.store) if outgoing else self.svc.store
 
     def poll_local(self, with_imap: bool = False) -> tuple[int, list[str]]:
         """Poll Maildirs, gateway folders (and IMAP once, when asked)."""
         stored, errors = 0, []
-        for source in self.sources():
-            stored += self._guard(source.key, lambda s=source: store_incoming(
-                self.svc.store, s).new, errors)
+        for source, sink in self.sources():
+            stored += self._guard(source.key, lambda s=source, k=sink: store_incoming(
+                k, s).new, errors)  # type: ignore[arg-type]
         if with_imap:
             for a in self.settings.imap:
-                stored += self._guard(f"imap:{a.name}",
-                                      lambda a=a: len(poll_account(a, self.svc.store)), errors)
+                stored += self._guard(f"imap:{a.name}", lambda a=a: len(poll_account(
+                    a, self._sink(a.outgoing))), errors)  # type: ignore[arg-type]
         return stored, errors
 
     def _guard(self, key: str, fn, errors: list[str]) -> int:  # type: ignore[no-untyped-def]
@@ -124,12 +132,24 @@ class Daemon:
         if not self._process_lock.acquire(blocking=False):
             return 0
         try:
-            return process_pending(self.svc, self.stop).processed
+            done = process_pending(self.svc, self.stop).processed
+            if self.settings.has_outgoing:
+                draft_pending(self.svc.store, self.svc.rules, self.settings.limits)
+            return done
         except SQLAlchemyError as exc:           # the database is locked or down: next time
             log.error("processing paused: database error", error=" ".join(str(exc).split())[:300])
             return 0
         finally:
             self._process_lock.release()
+
+    def watch_rules(self) -> bool:
+        """Reload when a rules file changed (an admin saved a draft from the console, edited a
+        file): no SIGHUP needed. A broken change keeps the rules in force (see ``reload``)."""
+        now = rules_fingerprint(self.settings.rules_dir)
+        if now == self._rules_seen:
+            return False
+        self._rules_seen = now
+        return self.reload()
 
     def notify_jobs(self, at: datetime, report: CycleReport, force_digest: bool = False) -> None:
         from ingestd.notify.acks import run_acknowledgements
@@ -215,6 +235,7 @@ class Daemon:
         sched.add_job(local_and_process, "interval", seconds=15, id="poll-local",
                       next_run_time=datetime.now(tz))
         sched.add_job(self.process, "interval", seconds=30, id="process")
+        sched.add_job(self.watch_rules, "interval", seconds=10, id="watch-rules")
         # the time zone of the moment (a reload may change it), not the one at start
         sched.add_job(lambda: self.notify_jobs(datetime.now(self.settings.timezone),
                                                CycleReport()), "interval",
@@ -266,7 +287,8 @@ class Daemon:
         for name, account in wanted.items():
             if name not in self._watchers:
                 stop = threading.Event()
-                watcher = ImapWatcher(account, self.svc.store, self._kick, stop)
+                watcher = ImapWatcher(account, self._sink(account.outgoing),  # type: ignore[arg-type]
+                                      self._kick, stop)
                 thread = threading.Thread(target=watcher.run, name=f"imap-{name}", daemon=True)
                 self._watchers[name] = (account, thread, stop)
                 thread.start()

@@ -270,7 +270,7 @@ def make_photo(issuer: str, own_number: str, body: list[str], defects: PhotoDefe
     the body, drawn sharp at 200 dpi and then degraded as ``defects`` says."""
     import random
 
-    from PIL import Image, ImageChops, ImageDraw, ImageEnhance, ImageFilter, ImageFont
+    from PIL import Image, ImageChops, ImageDraw, ImageFont
 
     rng = random.Random(seed)
     dejavu = "/usr/share/fonts/truetype/dejavu/"
@@ -309,8 +309,17 @@ def make_photo(issuer: str, own_number: str, body: list[str], defects: PhotoDefe
             ink.ellipse((cx - 105, cy - 105, cx + 105, cy + 105), outline=(205, 35, 35), width=4)
             ink.text((cx - 80, cy - 20), "ỦY BAN", font=bold, fill=(205, 35, 35))
         page = ImageChops.multiply(page, seal)
+    return degrade(page, defects)
+
+
+def degrade(page: object, defects: PhotoDefects) -> bytes:
+    """A sharp 200 dpi page (a PIL image) as a phone photographs it: resolution, turn, blur,
+    light falling off, sensor noise, JPEG."""
+    from PIL import Image, ImageChops, ImageEnhance, ImageFilter
+
+    width, height = page.size  # type: ignore[attr-defined]
     scale = defects.dpi / 200
-    img = page.resize((int(width * scale), int(height * scale)), Image.LANCZOS)
+    img = page.resize((int(width * scale), int(height * scale)), Image.LANCZOS)  # type: ignore[attr-defined]
     if defects.rotate:
         img = img.rotate(defects.rotate, expand=True, fillcolor=(235, 235, 230), resample=Image.BICUBIC)
     if defects.blur:

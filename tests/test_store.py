@@ -125,7 +125,7 @@ def test_a_version_1_schema_is_migrated_with_its_data(db_url, tmp_path):
     first.close()
     again = Store(db_url, BlobStore(tmp_path / "store"))
     try:
-        assert again.version == LATEST == 4
+        assert again.version == LATEST == 5
         [decision] = again.assignments(added.id)           # v3: the clerk's decision kept
         assert decision.action == "assign" and decision.active and decision.actor == "vanthu"
         assert again.get(added.id).message_id == "m1@laichau.gov.vn"

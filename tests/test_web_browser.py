@@ -207,3 +207,62 @@ def test_a_clerk_assigns_and_undoes_an_exemption_with_the_keyboard_only(server, 
     assert "Đã hoàn tác quyết định miễn" in page.locator("#flash").inner_text()
     assert page.locator("section.exemptions").count() == 0
     context.close()
+
+
+# -- directive drafts (admins) ---------------------------------------------------------------
+
+@pytest.fixture(scope="module")
+def drafted_server(tmp_path_factory, sample_dir, browser):
+    """The sample province with one directive the Office sent, drafted; an admin account."""
+    from datetime import datetime
+
+    from conftest import Project
+
+    from ingestd.drafting.outgoing import draft_pending
+    from ingestd.store.drafts_repo import OutgoingStore
+    from ingestd.testing import Mail
+    from ingestd.testing_directives import corpus, to_pdf
+
+    project = Project(tmp_path_factory.mktemp("drafts"))
+    project.load_sample(_cli, sample_dir)
+    pw = project.root / "pw"
+    pw.write_text("van-thu-mat-khau-1")
+    assert _cli(project, "user", "add", "quantri", "--role", "admin", "--password-file", str(pw))[0] == 0
+    svc = project.services()
+    try:
+        names = {u.id: u.name for u in svc.rules.units.values()}
+        case = corpus(svc.rules.units, svc.rules.groups)[2]
+        raw = Mail("vanthu@laichau.gov.vn", f"Văn bản số {case.number}", "Gửi văn bản.",
+                   attachments=[("vb.pdf", to_pdf(case, names))]).build()
+        OutgoingStore(svc.store).add_raw("imap:di/Sent", raw, datetime.now().astimezone())
+        draft_pending(svc.store, svc.rules, svc.settings.limits)
+    finally:
+        svc.close()
+    console = Console(project.config, project.root / "web.log", at=AT)
+    try:
+        yield console.base, project, case
+    finally:
+        console.stop()
+
+
+def test_an_admin_reads_edits_and_saves_a_draft_on_a_phone(drafted_server, browser):
+    base, project, case = drafted_server
+    context = browser.new_context(**PHONE)
+    page = context.new_page()
+    _log_in(page, base, "quantri")
+    page.click("nav >> text=Bản nháp quy tắc")
+    assert page.evaluate("document.documentElement.scrollWidth") <= 375
+    assert _axe(page) == []
+    page.click(f"text={case.number}")
+    assert "«" in page.inner_text("details.evidence")
+    assert page.evaluate("document.documentElement.scrollWidth") <= 375
+    assert _axe(page) == []
+    text = page.input_value("textarea#toml")
+    page.fill("textarea#toml", text.replace('kind = "dot-xuat"', 'kind = "chuyen-de"', 1))
+    page.fill("input#file_name", "vb-moi.toml")
+    page.click("form.draft button[type=submit]")
+    page.wait_for_url(f"{base}/drafts**")
+    assert "Đã lưu rules/directives/vb-moi.toml" in page.inner_text("#flash")
+    saved = (project.rules / "directives" / "vb-moi.toml").read_text(encoding="utf-8")
+    assert 'kind = "chuyen-de"' in saved and case.number in saved
+    context.close()

@@ -14,6 +14,7 @@ from pathlib import Path
 from ingestd import __version__
 from ingestd.cli import (
     admin,
+    directive_cmd,
     notify_cmds,
     ops,
     register,
@@ -24,7 +25,8 @@ from ingestd.cli import (
 )
 from ingestd.cli.base import COMMANDS, Parser, UsageError, command, parse_at
 
-MODULES = (admin, ops, status_cmd, register, notify_cmds, web_cmd, report_cmd, units_cmd)
+MODULES = (admin, ops, status_cmd, register, notify_cmds, web_cmd, report_cmd, units_cmd,
+           directive_cmd)
 __all__ = ["UsageError", "build_parser", "command", "main", "parse_at"]
 
 

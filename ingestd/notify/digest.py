@@ -15,6 +15,7 @@ from ingestd.notify.render import environment, render
 from ingestd.services import Services
 from ingestd.statusview import compute
 from ingestd.store.db import from_db
+from ingestd.store.drafts_repo import DraftsRepo
 from ingestd.store.outbox_repo import SENT, OutboxRepo
 from ingestd.store.repo import rid
 from ingestd.vocabulary import REVIEW_STATES, SIGNATURE_VI
@@ -128,6 +129,11 @@ def digest_data(svc: Services, at: datetime) -> dict[str, Any]:
                          f"{sum(o['missing'] for o in overdue)} lượt đơn vị chưa gửi")
     if review:
         attention.append(f"{len(review)} thư chờ xem xét")
+    drafts = [{"number": d.number or "(chưa rõ số)",
+               "date": d.doc_date.strftime("%d/%m/%Y") if d.doc_date else "", "title": d.title or ""}
+              for d in DraftsRepo(svc.store).offered()]
+    if drafts:
+        attention.append(f"{len(drafts)} văn bản chỉ đạo chờ lập quy tắc")
     stale = [h["source"] for h in health if h["stale"]]
     if stale:
         attention.append("nguồn thư không nhận được thư: " + ", ".join(stale))
@@ -137,7 +143,7 @@ def digest_data(svc: Services, at: datetime) -> dict[str, Any]:
         "attention": attention,
         "today": today, "yesterday": today - timedelta(days=1), "at": local_at,
         "received": received, "open_reports": open_reports, "upcoming": upcoming,
-        "review": review, "sources": health, "events": events, "fault": fault,
+        "review": review, "drafts": drafts, "sources": health, "events": events, "fault": fault,
         "reminders_sent": len(sent), "reminders_by_report": sorted(per_report.items()),
     }
 

@@ -1,4 +1,4 @@
-from ingestd.rules.loader import load_rules
+from ingestd.rules.loader import load_rules, rules_fingerprint
 from ingestd.rules.model import (
     Directive,
     MatchingPolicy,
@@ -10,4 +10,4 @@ from ingestd.rules.model import (
 )
 
 __all__ = ["Directive", "MatchingPolicy", "ReminderPolicy", "ReminderRules", "Report",
-           "Rulebook", "Unit", "load_rules"]
+           "Rulebook", "Unit", "load_rules", "rules_fingerprint"]

@@ -407,6 +407,18 @@ class _Loader:
         return Scoring(**values)
 
 
+def rules_fingerprint(rules_dir: Path) -> tuple[tuple[str, int, int], ...]:
+    """What the rules folder holds, cheaply: each .toml's name, size and modification time."""
+    out = []
+    for path in sorted(rules_dir.rglob("*.toml")):
+        try:
+            st = path.stat()
+        except OSError:
+            continue
+        out.append((str(path.relative_to(rules_dir)), st.st_size, st.st_mtime_ns))
+    return tuple(out)
+
+
 def load_rules(rules_dir: Path) -> Rulebook:
     """Load and validate every rules file. Raises ``RulesError`` listing all problems."""
     loader = _Loader(rules_dir)

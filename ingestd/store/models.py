@@ -182,3 +182,32 @@ class Event(SQLModel, table=True):
     at: datetime = Field(index=True)
     kind: str = Field(max_length=40)
     message: str = Field(sa_column=Column(Text))
+
+
+class DirectiveDraft(SQLModel, table=True):
+    """A document the Office itself sent (an ``outgoing`` source): never a receipt. Raw bytes
+    in the blob store; if it is a directive that asks for reports and is not yet in the rules,
+    its drafted TOML waits here for an admin to save it (schema v5)."""
+
+    __tablename__ = "directive_draft"
+    __table_args__ = (UniqueConstraint("source", "sha256", name="uq_draft_source_sha"),
+                      Index("ix_draft_state", "state", "id"))
+    id: int | None = Field(default=None, primary_key=True)
+    source: str = Field(max_length=200)
+    sha256: str = Field(max_length=64)
+    source_ref: str | None = Field(default=None, max_length=500)
+    received_at: datetime
+    stored_at: datetime
+    # new | offered | duplicate | known | not_directive | saved (a fault leaves it new, with
+    # the reason and one more attempt)
+    state: str = Field(default="new", max_length=20)
+    number: str | None = Field(default=None, max_length=100)
+    doc_date: date | None = None
+    title: str | None = Field(default=None, sa_column=Column(Text))
+    toml: str | None = Field(default=None, sa_column=Column(Text))
+    evidence: str | None = Field(default=None, sa_column=Column(Text))   # JSON: what it was read from
+    reason: str | None = Field(default=None, sa_column=Column(Text))
+    attempts: int = 0
+    saved_file: str | None = Field(default=None, max_length=300)
+    saved_by: str | None = Field(default=None, max_length=100)
+    saved_at: datetime | None = None

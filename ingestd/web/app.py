@@ -28,7 +28,7 @@ from ingestd.rules import load_rules
 from ingestd.services import Services, open_services
 from ingestd.statusview import compute
 from ingestd.store.accounts import Accounts
-from ingestd.web import actions, errors, login, pages
+from ingestd.web import actions, drafts, errors, login, pages
 from ingestd.web.security import HEADERS, HSTS, served_over_https
 
 HERE = Path(__file__).parent
@@ -146,6 +146,9 @@ def create_app(settings: Settings, at: datetime | None = None) -> Starlette:
         Route("/quarterly", pages.quarterly),
         Route("/quarterly/{label}.{fmt}", pages.quarterly_file),
         Route("/admin", pages.admin),
+        Route("/drafts", drafts.drafts_page),
+        Route("/drafts/{did:int}", drafts.draft_page),
+        Route("/drafts/{did:int}/save", drafts.save, methods=["POST"]),
         Route("/api/status", pages.api_status),
         Route("/api/receipts", pages.api_receipts),
         Route("/api/unmatched", pages.api_unmatched),
