@@ -187,9 +187,10 @@ def _sentence(r: ReportCase, rng: random.Random, deadline: str, names: dict[str,
     return f"{verb} {r.title}, gửi về {dest} {deadline} để tổng hợp, báo cáo UBND tỉnh."
 
 
-def corpus(units: dict[str, object], groups: dict[str, str], n: int = 32, seed: int = 7,
-           province: str = "Lai Châu") -> list[DirectiveCase]:
-    """``n`` directives over ``units`` (id → Unit) and ``groups`` (id → name)."""
+def corpus(units: dict[str, object], groups: dict[str, str], province: str, n: int = 32,
+           seed: int = 7) -> list[DirectiveCase]:
+    """``n`` directives of the province's People's Committee over ``units`` (id → Unit) and
+    ``groups`` (id → name)."""
     rng = random.Random(seed)
     names = {uid: u.name for uid, u in units.items()}  # type: ignore[attr-defined]
     alive = sorted(uid for uid, u in units.items() if u.valid_until is None)  # type: ignore[attr-defined]

@@ -22,6 +22,7 @@ from ingestd.testing import Mail, make_edxml
 from ingestd.testing_directives import RENDERERS, corpus, score, to_pdf
 
 REPO = Path(__file__).resolve().parent.parent
+PROVINCE = "Lai Châu"                 # the bundled rules' province
 SIGNED = date(2026, 2, 10)
 
 
@@ -32,7 +33,7 @@ def book():
 
 @pytest.fixture(scope="module")
 def cases(book):
-    return corpus(book.units, book.groups)
+    return corpus(book.units, book.groups, PROVINCE)
 
 
 @pytest.fixture(scope="module")

@@ -22,6 +22,7 @@ from ingestd.testing import Mail
 from ingestd.testing_directives import corpus, to_pdf
 
 REPO = Path(__file__).resolve().parent.parent
+PROVINCE = "Lai Châu"                 # the bundled rules' province
 TZ = ZoneInfo("Asia/Ho_Chi_Minh")
 
 
@@ -35,7 +36,7 @@ def _directive_mail(case, names, n: int = 1) -> bytes:
 def case_and_names():
     book = load_rules(REPO / "rules")
     names = {u.id: u.name for u in book.units.values()}
-    return corpus(book.units, book.groups)[2], names
+    return corpus(book.units, book.groups, PROVINCE)[2], names
 
 
 def test_a_directive_sent_gives_one_draft_never_twice_and_never_a_receipt(project, cli, dovecot,

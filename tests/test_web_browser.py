@@ -231,7 +231,7 @@ def drafted_server(tmp_path_factory, sample_dir, browser):
     svc = project.services()
     try:
         names = {u.id: u.name for u in svc.rules.units.values()}
-        case = corpus(svc.rules.units, svc.rules.groups)[2]
+        case = corpus(svc.rules.units, svc.rules.groups, "Lai Châu")[2]
         raw = Mail("vanthu@laichau.gov.vn", f"Văn bản số {case.number}", "Gửi văn bản.",
                    attachments=[("vb.pdf", to_pdf(case, names))]).build()
         OutgoingStore(svc.store).add_raw("imap:di/Sent", raw, datetime.now().astimezone())

@@ -92,7 +92,7 @@ def _issuer_key(name: str) -> str:
 
 
 def _sentence_case(raw: str) -> str:
-    """"ỦY BAN NHÂN DÂN TỈNH LAI CHÂU" → "Ủy ban nhân dân tỉnh Lai Châu": lower case, the first
+    """"ỦY BAN NHÂN DÂN TỈNH ĐIỆN BIÊN" → "Ủy ban nhân dân tỉnh Điện Biên": lower case, the first
     word and the place's name (after tỉnh, huyện, …) capitalised."""
     if raw != raw.upper():
         return raw
