@@ -153,16 +153,21 @@ def periods(report: Report, until: date) -> list[Period]:
     return out
 
 
+def periodic_due(period: Period, due_day: int, due_month: str) -> date:
+    """A periodic report's day: ``due_day`` of the period's last month ("last") or of the month
+    after it ("next"), the month's last day when it is shorter."""
+    year, month = period.end.year, period.end.month
+    if due_month == "next":
+        year, month = (year + 1, 1) if month == 12 else (year, month + 1)
+    return date(year, month, min(due_day, _cal.monthrange(year, month)[1]))
+
+
 def nominal_due_date(report: Report, period: Period | None, directive: Directive,
                      cal: WorkCalendar) -> date:
     """The deadline's day before rolling forward."""
     if report.periodic:
         assert period is not None and report.due_day is not None
-        year, month = period.end.year, period.end.month
-        if report.due_month == "next":
-            year, month = (year + 1, 1) if month == 12 else (year, month + 1)
-        day = min(report.due_day, _cal.monthrange(year, month)[1])
-        return date(year, month, day)
+        return periodic_due(period, report.due_day, report.due_month)
     if report.due_working_days is not None:
         return cal.add_working_days(directive.date, report.due_working_days)
     if isinstance(report.due, datetime):

@@ -57,6 +57,7 @@ class Daemon:
         self.svc = open_services(settings)
         self.stop = threading.Event()
         self._process_lock = threading.Lock()
+        self._draft_lock = threading.Lock()
         self._reload_lock = threading.Lock()
         self._watchers: dict[str, tuple[ImapAccount, threading.Thread, threading.Event]] = {}
         self._watching = False          # run_forever keeps one watcher per IMAP account
@@ -126,21 +127,32 @@ class Daemon:
         finally:
             storing_done.set()
             thread.join()
+        self.draft_outgoing()
         return stored, errors, processed[0]
 
     def process(self) -> int:
         if not self._process_lock.acquire(blocking=False):
             return 0
         try:
-            done = process_pending(self.svc, self.stop).processed
-            if self.settings.has_outgoing:
-                draft_pending(self.svc.store, self.svc.rules, self.settings.limits)
-            return done
+            return process_pending(self.svc, self.stop).processed
         except SQLAlchemyError as exc:           # the database is locked or down: next time
             log.error("processing paused: database error", error=" ".join(str(exc).split())[:300])
             return 0
         finally:
             self._process_lock.release()
+
+    def draft_outgoing(self) -> int:
+        """Draft what the outgoing folders gave (OCR of a scan takes seconds: this runs beside
+        the processing of receipts, never holding it up)."""
+        if not self.settings.has_outgoing or not self._draft_lock.acquire(blocking=False):
+            return 0
+        try:
+            return draft_pending(self.svc.store, self.svc.rules, self.settings.limits)
+        except SQLAlchemyError as exc:
+            log.error("drafting paused: database error", error=" ".join(str(exc).split())[:300])
+            return 0
+        finally:
+            self._draft_lock.release()
 
     def watch_rules(self) -> bool:
         """Reload when a rules file changed (an admin saved a draft from the console, edited a
@@ -236,6 +248,7 @@ class Daemon:
                       next_run_time=datetime.now(tz))
         sched.add_job(self.process, "interval", seconds=30, id="process")
         sched.add_job(self.watch_rules, "interval", seconds=10, id="watch-rules")
+        sched.add_job(self.draft_outgoing, "interval", seconds=60, id="draft-outgoing")
         # the time zone of the moment (a reload may change it), not the one at start
         sched.add_job(lambda: self.notify_jobs(datetime.now(self.settings.timezone),
                                                CycleReport()), "interval",

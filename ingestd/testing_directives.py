@@ -62,11 +62,12 @@ class DirectiveCase:
     party: bool = False
 
     def expected(self) -> dict[str, object]:
-        """The values a correct draft has, field by field."""
+        """The values a correct draft has, field by field (each report: title, deadline, units)."""
         out: dict[str, object] = {"number": self.number, "date": self.signed}
         if self.kind != "QD":
             out["recipients"] = sorted(self.recipients)
         for i, r in enumerate(self.reports):
+            out[f"report{i + 1}.title"] = f"Báo cáo {r.title}"
             out[f"report{i + 1}.deadline"] = _deadline_of(r)
             out[f"report{i + 1}.units"] = sorted(r.subject or self.recipients)
         return out
@@ -411,6 +412,7 @@ def drafted_values(draft: object) -> dict[str, object]:
             value = ("working", d.due_working_days)
         else:
             value = ("due", d.due.isoformat() if d.due else None)
+        out[f"report{i + 1}.title"] = req.title
         out[f"report{i + 1}.deadline"] = value
         out[f"report{i + 1}.units"] = sorted(req.units)
     return out

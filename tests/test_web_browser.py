@@ -254,7 +254,7 @@ def test_an_admin_reads_edits_and_saves_a_draft_on_a_phone(drafted_server, brows
     assert page.evaluate("document.documentElement.scrollWidth") <= 375
     assert _axe(page) == []
     page.click(f"text={case.number}")
-    assert "«" in page.inner_text("details.evidence")
+    assert "«" in page.inner_text("details.evidence-box")
     assert page.evaluate("document.documentElement.scrollWidth") <= 375
     assert _axe(page) == []
     text = page.input_value("textarea#toml")

@@ -121,19 +121,18 @@ def read_periodic(text: str, signed: date | None, cell: bool = False,
     """A periodic report's deadline: how often, the day of the month and whether that month
     is the period's last or the one after it."""
     folded = fold(text).lower()
-    if every is not None:
-        fm: re.Match[str] = re.match(r"", folded)  # type: ignore[assignment]
-    else:
+    said = (0, 0)                            # where the frequency is written (none: another cell)
+    if every is None:
         found = frequency(text, cell)
         if found is None:
             return None
-        every, fm = found
+        every, said = found[0], found[1].span()
     day_m = next((m for m in _DUE_DAY.finditer(folded) if 1 <= int(m.group("day")) <= 31), None)
     if day_m is None:
-        return Deadline(every=every, quote=quote_of(text, fm.start(), fm.end() + 60))
+        return Deadline(every=every, quote=quote_of(text, said[0], said[1] + 60))
     due_month = _due_month(every, day_m.group("tail"))
     start, note = _start(text, every, int(day_m.group("day")), due_month, signed)
-    s, e = min(fm.start(), day_m.start()), max(fm.end(), day_m.end())
+    s, e = (min(said[0], day_m.start()), max(said[1], day_m.end())) if said[1] else day_m.span()
     return Deadline(every=every, due_day=int(day_m.group("day")), due_month=due_month, start=start,
                     quote=quote_of(text, s, e), note=note)
 
@@ -153,7 +152,7 @@ def _start(text: str, every: str, due_day: int, due_month: str,
            signed: date | None) -> tuple[date | None, str]:
     """The first period counted: as the directive writes it (``kể từ quý II/2026``), else the
     first whose deadline falls after signing."""
-    from ingestd.calendar import parse_period, period_of
+    from ingestd.calendar import parse_period, period_of, periodic_due
     from ingestd.read.refs import find_periods
 
     folded = fold(text).lower()
@@ -166,12 +165,7 @@ def _start(text: str, every: str, due_day: int, due_month: str,
     if signed is None:
         return None, ""
     period = period_of(every, signed)
-    for _ in range(3):
-        year, month = period.end.year, period.end.month
-        if due_month == "next":
-            year, month = (year + 1, 1) if month == 12 else (year, month + 1)
-        if date(year, month, min(due_day, 28)) >= signed:
-            break
+    if periodic_due(period, due_day, due_month) < signed:
         period = period_of(every, period.end + timedelta(days=1))
     return period.start, (f"kỳ đầu tiên có hạn sau ngày ký {signed:%d/%m/%Y}; "
                           "sửa nếu văn bản tính từ kỳ khác")

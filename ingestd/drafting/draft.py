@@ -10,9 +10,10 @@ import unicodedata
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
+from ingestd.drafting.deadlines import Deadline
 from ingestd.drafting.found import Found
 from ingestd.drafting.header import read_header
-from ingestd.drafting.recipients import Recipients, read_recipients
+from ingestd.drafting.recipients import Names, Recipients, read_recipients
 from ingestd.drafting.requirements import Requirement, body_lines, requirements
 from ingestd.read.refs import parse_number
 from ingestd.read.vntext import fold, nfc
@@ -28,10 +29,6 @@ class DirectiveDraft:
     recipients: Recipients
     reports: list[Requirement] = field(default_factory=list)
     ids: list[str] = field(default_factory=list)          # one report id per report
-
-    @property
-    def asks_for_reports(self) -> bool:
-        return bool(self.reports)
 
     @property
     def file_name(self) -> str:
@@ -50,14 +47,15 @@ def draft_directive(text: str, book: Rulebook) -> DirectiveDraft:
     known = tuple(dict.fromkeys(d.issuer for d in book.directives if d.issuer))
     header = read_header(text, known)
     body, kinh_gui, noi_nhan = body_lines(lines, header.end)
-    recipients = read_recipients(kinh_gui, noi_nhan, book)
+    names = Names(book)
+    recipients = read_recipients(kinh_gui, noi_nhan, names)
     signed = header.date.value if header.date else None
-    reqs = requirements(body, book, signed, recipients.refs)
-    draft = DirectiveDraft(header.number, header.date, header.issuer, header.title, recipients, reqs)
-    draft.ids = _ids(draft, book)
+    reqs = requirements(body, names, signed, recipients.refs)
     for req in reqs:
         if not req.title and header.title:
             req.title = "Báo cáo " + re.sub(r"^V/v\s+", "", header.title.value)
+    draft = DirectiveDraft(header.number, header.date, header.issuer, header.title, recipients, reqs)
+    draft.ids = _ids(draft, book)
     return draft
 
 
@@ -164,10 +162,8 @@ def _kind(req: Requirement) -> str:
     return "chuyen-de" if "chuyen de" in fold(req.title).lower() else "dot-xuat"
 
 
-def _deadline(d: object) -> list[str]:
-    from ingestd.drafting.deadlines import Deadline
-
-    if not isinstance(d, Deadline):
+def _deadline(d: Deadline | None) -> list[str]:
+    if d is None:
         return _todo("due", "2026-01-31  (hoặc due_working_days = 5)")
     if d.every:
         out = _line("every", d.every, d.quote)

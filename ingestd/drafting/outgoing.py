@@ -22,7 +22,6 @@ from ingestd.store.drafts_repo import (
     Drafted,
     DraftsRepo,
 )
-from ingestd.store.models import DirectiveDraft
 from ingestd.store.repo import Store
 
 log = structlog.get_logger("ingestd.drafts")
@@ -85,7 +84,3 @@ def _already_offered(repo: DraftsRepo, result: Drafted) -> bool:
     key = _key(result.number)
     return key is not None and any(_key(r.number) == key for r in repo.on_offer(result.doc_date))
 
-
-def waiting(store: Store) -> list[DirectiveDraft]:
-    """Drafts on offer: directives waiting for rules (the digest names them)."""
-    return DraftsRepo(store).offered()

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from difflib import SequenceMatcher
 
 from ingestd.rules.model import Rulebook, name_key
 
@@ -18,6 +19,8 @@ _TITLES = re.compile(r"^(?:(?:thu truong|giam doc|chu tich|truong ban|cuc truong
                      r"|lanh dao)\s+)+")
 _FILLER = {"va", "cac", "cung", "co", "quan", "don", "vi", "lien", "kinh", "gui", "nhu",
            "sau", "tinh", "thuoc", "truc", "duoi", "day"}
+# A name this long (letters) may be recognised with OCR errors, this much alike.
+_NEAR_MIN, _NEAR = 14, 0.9
 # Who is on a Nơi nhận list only to be informed (never asked for a report).
 _COPY_ONLY = re.compile(
     r"^(?:nhu tren|luu\b|tt\b|thuong truc|ct\b|chu tich|pct\b|cac pct|pho chu tich|cvp|pcvp"
@@ -49,37 +52,84 @@ def _variants(name: str) -> set[str]:
     return {v for v in out if v}
 
 
-def _names(book: Rulebook) -> list[tuple[str, str]]:
-    """(name as compared, reference) for every group and unit, longest first."""
-    pairs: dict[str, set[str]] = {}
-    for gid, gname in book.groups.items():
-        for v in _variants(gname):
-            pairs.setdefault(v, set()).add(f"@{gid}")
-    for unit in book.units.values():
-        for name in (unit.name, *unit.aliases, *unit.former_names):
-            for v in _variants(name):
-                pairs.setdefault(v, set()).add(unit.id)
-    # a name two units share names neither
-    return sorted(((k, refs.pop()) for k, refs in pairs.items() if len(refs) == 1),
-                  key=lambda kv: -len(kv[0]))
+class Names:
+    """Every group's and unit's name as compared (with its variants), longest first: built once
+    per draft, asked of every sentence."""
 
+    def __init__(self, book: Rulebook):
+        pairs: dict[str, set[str]] = {}
+        for gid, gname in book.groups.items():
+            for v in _variants(gname):
+                pairs.setdefault(v, set()).add(f"@{gid}")
+        for unit in book.units.values():
+            for name in (unit.name, *unit.aliases, *unit.former_names):
+                for v in _variants(name):
+                    pairs.setdefault(v, set()).add(unit.id)
+        # a name two units share names neither
+        unique = [(k, next(iter(refs))) for k, refs in sorted(pairs.items(), key=lambda kv: -len(kv[0]))
+                  if len(refs) == 1]
+        self.patterns = [(re.compile(rf"(?<![\w&]){re.escape(k)}(?![\w&])"), ref) for k, ref in unique]
+        # letters only, for names OCR damaged ("ban quan iy duan" for "ban quan ly du an")
+        self.letters = [(k.replace(" ", ""), ref) for k, ref in unique
+                        if len(k.replace(" ", "")) >= _NEAR_MIN]
 
-def resolve(text: str, book: Rulebook) -> tuple[list[str], list[str]]:
-    """The groups and units ``text`` names (longest names first, each word used once), and
-    the pieces of text left over that name nobody known."""
-    key = _TITLES.sub("", name_key(text))
-    refs: list[tuple[int, str]] = []
-    taken = [False] * len(key)
-    for name, ref in _names(book):
-        for m in re.finditer(rf"(?<![\w&]){re.escape(name)}(?![\w&])", key):
-            if not any(taken[m.start():m.end()]):
-                taken[m.start():m.end()] = [True] * (m.end() - m.start())
-                refs.append((m.start(), ref))
-    left = "".join(" " if t else c for c, t in zip(key, taken, strict=True))
-    leftover = [" ".join(w for w in piece.split() if w not in _FILLER)
-                for piece in re.split(r"\s{2,}", left)]
-    ordered = list(dict.fromkeys(ref for _, ref in sorted(refs)))
-    return ordered, [p for p in leftover if len(p) > 2]
+    def _found(self, key: str) -> list[tuple[int, int, str]]:
+        """(start, end, reference) of each name in ``key``, longest first, no word used twice."""
+        out: list[tuple[int, int, str]] = []
+        taken = [False] * len(key)
+        for pattern, ref in self.patterns:
+            for m in pattern.finditer(key):
+                if not any(taken[m.start():m.end()]):
+                    taken[m.start():m.end()] = [True] * (m.end() - m.start())
+                    out.append((m.start(), m.end(), ref))
+        masked = "".join(" " if t else c for c, t in zip(key, taken))
+        return sorted(out + self._near(masked))
+
+    def _near(self, key: str) -> list[tuple[int, int, str]]:
+        """Names read with an OCR error or two: a run of whole words whose letters (spaces
+        ignored, as OCR drops and adds them) are at least 90 % like a long name's."""
+        words = [(m.start(), m.end(), m.group(0)) for m in re.finditer(r"[^\s&]+", key)]
+        out: list[tuple[int, int, str]] = []
+        i = 0
+        while i < len(words):
+            best: tuple[float, int, str] | None = None
+            for name, ref in self.letters:
+                run = ""
+                for j in range(i, len(words)):
+                    run += words[j][2]
+                    if len(run) > len(name) + 3:
+                        break
+                    if len(run) < len(name) - 3:
+                        continue
+                    m = SequenceMatcher(None, run, name, autojunk=False)
+                    if m.quick_ratio() >= _NEAR and (r := m.ratio()) >= _NEAR \
+                            and (best is None or r > best[0]):
+                        best = (r, j, ref)
+            if best is None:
+                i += 1
+                continue
+            out.append((words[i][0], words[best[1]][1], best[2]))
+            i = best[1] + 1
+        return out
+
+    def resolve(self, text: str) -> tuple[list[str], list[str]]:
+        """The groups and units ``text`` names, in the order written, and the pieces of text
+        left over that name nobody known."""
+        key = _TITLES.sub("", name_key(text))
+        found = self._found(key)
+        left = list(key)
+        for start, end, _ in found:
+            left[start:end] = " " * (end - start)
+        leftover = [" ".join(w for w in piece.split() if w not in _FILLER)
+                    for piece in re.split(r"\s{2,}", "".join(left))]
+        return list(dict.fromkeys(ref for _, _, ref in found)), [p for p in leftover if len(p) > 2]
+
+    def words_before(self, text: str) -> int:
+        """How many words of ``text`` come before the first name it holds (after its first
+        word: a title "Báo cáo Sở …" is not a name); all of them when it holds none."""
+        key = name_key(text)
+        starts = [s for s, _, _ in self._found(key) if s > 0]
+        return len(key[:min(starts)].split()) if starts else len(key.split())
 
 
 def _items(block: str) -> list[str]:
@@ -92,7 +142,7 @@ def _items(block: str) -> list[str]:
     return items
 
 
-def read_recipients(kinh_gui: str | None, noi_nhan: str | None, book: Rulebook) -> Recipients:
+def read_recipients(kinh_gui: str | None, noi_nhan: str | None, names: Names) -> Recipients:
     """``kinh_gui``/``noi_nhan``: the text of each block without its label (None when absent)."""
     if kinh_gui and kinh_gui.strip():
         items, quote = _items(kinh_gui), "Kính gửi: " + " ".join(kinh_gui.split())
@@ -103,7 +153,7 @@ def read_recipients(kinh_gui: str | None, noi_nhan: str | None, book: Rulebook) 
         return Recipients()
     out = Recipients(quote=quote[:300])
     for item in items:
-        refs, left = resolve(item, book)
+        refs, left = names.resolve(item)
         out.refs.extend(r for r in refs if r not in out.refs)
         if left or not refs:
             out.unresolved.append(item)

@@ -9,9 +9,8 @@ from datetime import date
 
 from ingestd.drafting.deadlines import Deadline, frequency, read_deadline
 from ingestd.drafting.found import quote_of
-from ingestd.drafting.recipients import resolve
+from ingestd.drafting.recipients import Names
 from ingestd.read.vntext import fold
-from ingestd.rules.model import Rulebook
 
 _ITEM = re.compile(r"^\s*(?:\d{1,2}\s*[.)]|[a-zđ]\s*\)|[-–+•])\s*")
 _TOP_ITEM = re.compile(r"^\s*(?:\d{1,2}\s*[.)]|[IVX]{1,4}\s*[.)])\s")
@@ -21,8 +20,10 @@ _AFTER_REPORT = re.compile(
     r"|tinh\s+uy|ban\s+thuong\s+vu\s+tinh\s+uy)\s*(?:\([^)]*\)\s*)?[,:]?\s*"
     r"|^\s*(?:dinh\s+ky\s+)?(?:(?:hang|hanh)\s+(?:thang|quy|nam|0?6\s+thang)\s*,?\s*)"
     r"|^\s*(?:ve\s+|:\s*)")
+# A comma ends the title only before the delivery ("…, gửi về …", "…, trước ngày …"): titles
+# have commas of their own ("phòng, chống thiên tai", "thu, chi ngân sách").
 _TITLE_STOP = re.compile(
-    r"\s*[,;(:]|\s+(?:gui|ve\s+(?:so|ubnd|uy\s+ban|van\s+phong)|qua\s+(?:so|van\s+phong)|truoc\b"
+    r"\s*[;(:]|,(?=\s*(?:gui|truoc|cham|trong|de|dinh|hang|ke|qua|ve|bao\s+cao)\b)|\s+(?:gui|ve\s+(?:so|ubnd|uy\s+ban|van\s+phong)|qua\s+(?:so|van\s+phong)|truoc\b"
     r"|cham\s+nhat|trong\s+thoi\s+han|trong\s+vong|dinh\s+ky|(?:hang|hanh)\s+(?:thang|quy|nam)"
     r"|de\s+(?:tong\s+hop|ubnd|uy\s+ban|bao\s+cao)|cho\s+(?:ubnd|uy\s+ban)|ke\s+tu)\b|\.\s|\.$")
 _GENERIC_PHRASES = re.compile(
@@ -104,9 +105,10 @@ def paragraphs(lines: list[str]) -> list[str]:
     (1., a), -) and after a line that ends a sentence or opens a list (., :, ;)."""
     out: list[str] = []
     cur: list[str] = []
+    row = False
     for line in lines:
         text = line.strip()
-        row = "|" in line or _table_row(line) or _TABLE_HEAD.match(fold(line).lower())
+        row = bool("|" in line or _table_row(line, in_table=row) or _TABLE_HEAD.match(fold(line).lower()))
         if not text or _ITEM.match(line) or row:
             if cur:
                 out.append(" ".join(cur))
@@ -169,29 +171,31 @@ def _title(piece: str) -> str:
     return f"Báo cáo {words}" if len(words.split()) >= 2 else ""
 
 
-def requirements(lines: list[str], book: Rulebook, signed: date | None,
+def requirements(lines: list[str], names: Names, signed: date | None,
                  recipients: list[str]) -> list[Requirement]:
     out: list[Requirement] = []
     heading: tuple[list[str], str] = ([], "")
     columns: dict[str, int] = {}              # a table's columns, from its header row
+    in_table = False
     for para in paragraphs(lines):
         folded = fold(para).lower()
-        if "|" in para or _table_row(para):
-            row = _row(para, book, signed, columns)
+        in_table = "|" in para or _table_row(para, in_table) or bool(_TABLE_HEAD.match(folded))
+        if in_table:
+            row = _row(para, names, signed, columns)
             if row is not None:
                 out.append(row)
             continue
         if _TOP_ITEM.match(para):
             heading = ([], "")
         if para.rstrip().endswith(":") and not _REPORT.search(folded):
-            refs, _ = resolve(para, book)
+            refs, _ = names.resolve(para)
             if refs:
                 heading = (refs, quote_of(para))
             continue
         if not _REPORT.search(folded):
             continue
         subject_end = _REPORT.search(folded).start()  # type: ignore[union-attr]
-        own, _ = resolve(para[:subject_end], book) if subject_end else ([], [])
+        own, _ = names.resolve(para[:subject_end]) if subject_end else ([], [])
         for s, e, deadline in _pieces(para, signed):
             piece = para[s:e]
             if deadline is None and frequency(piece) is None:
@@ -210,7 +214,7 @@ _HEAD = {"title": re.compile(r"ten\s+bao\s+cao|noi\s+dung"),
          "units": re.compile(r"co\s+quan|don\s+vi"),
          "every": re.compile(r"tan\s+suat|ky\s+bao\s+cao|dinh\s+ky"),
          "due": re.compile(r"thoi\s+han|thoi\s+gian")}
-_ROW_START = re.compile(r"^\s*\d{1,3}\s*[.)]?\s+\S")
+_ROW_START = re.compile(r"^\s*\d{1,3}\s*[.)_,:]?\s+\S")   # OCR reads "1." as "1_" or "1,"
 # In a PDF table's row read as a line, the frequency cell stands right before the deadline's.
 _ROW_CELLS = re.compile(r"(?:\b(?:hang|dinh\s*ky)\s*(?:thang|quy|nam)|\b(?:0?6|sau)\s*thang"
                         r"|\bthang|\bquy|\bnam)"
@@ -220,13 +224,14 @@ _ROW_CELLS = re.compile(r"(?:\b(?:hang|dinh\s*ky)\s*(?:thang|quy|nam)|\b(?:0?6|s
 _TABLE_HEAD = re.compile(r"^\s*(?:stt|tt)\b.*\bten\s*bao\s*cao")
 
 
-def _table_row(para: str) -> bool:
+def _table_row(para: str, in_table: bool = False) -> bool:
+    """A line of a table read as text; inside a table, OCR may have lost the row's number."""
     folded = fold(para).lower()
-    return bool(_ROW_START.match(para)) and _REPORT.search(folded) is not None \
-        and bool(_ROW_CELLS.search(folded))
+    starts = bool(_ROW_START.match(para)) or (in_table and folded.lstrip(" _-.").startswith("bao cao"))
+    return starts and _REPORT.search(folded) is not None and bool(_ROW_CELLS.search(folded))
 
 
-def _row(para: str, book: Rulebook, signed: date | None,
+def _row(para: str, names: Names, signed: date | None,
          columns: dict[str, int]) -> Requirement | None:
     """One table row: ``STT | Tên báo cáo | Cơ quan thực hiện | Tần suất | Thời hạn`` (cells
     from DOCX) or the same words in a line of a PDF's table."""
@@ -246,41 +251,38 @@ def _row(para: str, book: Rulebook, signed: date | None,
         how = cells[columns["every"]] if "every" in columns else ""
         due = cells[columns["due"]]
     else:
-        title, who, how, due = _split_row(para, book)
+        title, who, how, due = _split_row(para, names)
     if not title:
         return None
     found = frequency(how, cell=True) or frequency(how) or frequency(due)
     every = found[0] if found else None
     deadline = read_deadline(due, signed, cell=True, every=every)
-    units, _ = resolve(who, book)
-    title = re.sub(r"^\s*\d{1,3}\s*[.)]?\s*", "", title)
+    units, _ = names.resolve(who)
+    title = re.sub(r"^[\W_]*(?:\d{1,3}(?!\d))?[\W_]*", "", title)
+    if fold(title).lower().startswith("bao cao "):        # OCR: "Bảo cao", "Báo cao"
+        title = "Báo cáo" + title[7:]
     return Requirement(sentence=quote_of(para.replace("|", " | "), width=240),
                        title=title[:1].upper() + title[1:], units=units, units_quote=quote_of(who),
                        deadline=deadline, from_table=True)
 
 
-def _split_row(para: str, book: Rulebook) -> tuple[str, str, str, str]:
+def _split_row(para: str, names: Names) -> tuple[str, str, str, str]:
     """A row of a PDF's table, read as one line: the title runs up to the first unit or group
     named, then come the frequency and the deadline."""
-    from ingestd.drafting.recipients import _names
-    from ingestd.rules.model import name_key
-
     cells = _ROW_CELLS.search(fold(para).lower())
     if not cells:
         return "", "", "", ""
-    head = para[:cells.start("due")]
     title_and_who = para[:cells.start()]
-    freq = cells
-    key = name_key(title_and_who)
-    first = len(key)
-    for name, _ in _names(book):
-        m = re.search(rf"(?<![\w&]){re.escape(name)}(?![\w&])", key)
-        if m and m.start() < first and m.start() > 0:
-            first = m.start()
-    words_before = len(key[:first].split())
     words = title_and_who.split()
-    return (" ".join(words[:words_before]), " ".join(words[words_before:]),
-            head[freq.start():], para[cells.start("due"):])
+    before, cut = names.words_before(title_and_who), len(words)
+    counted = 0                               # name_key drops a lone "-": count words only
+    for i, w in enumerate(words):
+        if counted == before:
+            cut = i
+            break
+        counted += any(c.isalnum() for c in w)
+    return (" ".join(words[:cut]), " ".join(words[cut:]),
+            para[cells.start():cells.start("due")], para[cells.start("due"):])
 
 
 # -- keywords ---------------------------------------------------------------------------------

@@ -12,7 +12,7 @@ import io
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from ingestd.read.attachments import Extracted, _check_zip, kind_of
+from ingestd.read.attachments import Extracted, check_zip, kind_of
 from ingestd.read.document import PartProblem, TextPart
 from ingestd.read.limits import ReadLimits
 from ingestd.read.vntext import clean, fold
@@ -59,7 +59,7 @@ def docx_lines(data: bytes) -> list[str]:
 
 
 def _docx_extract(name: str, data: bytes, limits: ReadLimits) -> Extracted:
-    problem = _check_zip(data, limits)
+    problem = check_zip(data, limits)
     if problem:
         return Extracted(problems=[PartProblem(f"attachment:{name}", problem)])
     try:
@@ -107,6 +107,7 @@ def read_parts(name: str, data: bytes, limits: ReadLimits) -> tuple[list[TextPar
 
 def read_files(files: list[tuple[str, bytes]], limits: ReadLimits) -> DirectiveText:
     """Several files as the pages of one directive."""
+    from ingestd.read.edxml import looks_like_edxml
     from ingestd.read.ocr import ocr_confidence
 
     texts, sources, problems, ocr = [], [], [], False
@@ -115,7 +116,8 @@ def read_files(files: list[tuple[str, bytes]], limits: ReadLimits) -> DirectiveT
         problems.extend(trouble)
         texts.extend(part.text for part in parts)
         ocr = ocr or any(ocr_confidence(part.location) is not None for part in parts)
-        sources.append(kind_of(name, data))
+        sources.append(("edxml" if looks_like_edxml(data) else "email") if _is_message(name, data)
+                       else kind_of(name, data))
     return DirectiveText("\n".join(texts), sources, problems, ocr)
 
 

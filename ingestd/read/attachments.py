@@ -235,7 +235,7 @@ def _ocr(loc: str, limits: ReadLimits, out: Extracted, load: Any, what: str) -> 
 
 # -- DOCX --------------------------------------------------------------------------------------
 
-def _check_zip(data: bytes, limits: ReadLimits) -> str | None:
+def check_zip(data: bytes, limits: ReadLimits) -> str | None:
     try:
         with zipfile.ZipFile(io.BytesIO(data)) as zf:
             infos = zf.infolist()
@@ -276,7 +276,7 @@ def _paragraph_lines(root: object) -> list[tuple[str, str | None]]:
 
 
 def _docx(loc: str, data: bytes, limits: ReadLimits, out: Extracted) -> None:
-    problem = _check_zip(data, limits)
+    problem = check_zip(data, limits)
     if problem:
         out.problems.append(PartProblem(loc, problem))
         return
@@ -316,7 +316,7 @@ def _safe_xml(data: bytes, member: str) -> object:
 # -- XLSX --------------------------------------------------------------------------------------
 
 def _xlsx(loc: str, data: bytes, limits: ReadLimits, out: Extracted) -> None:
-    problem = _check_zip(data, limits)
+    problem = check_zip(data, limits)
     if problem:
         out.problems.append(PartProblem(loc, problem))
         return

@@ -17,7 +17,7 @@ import structlog
 from sqlalchemy.exc import DataError, IntegrityError
 
 from ingestd.sources.base import Broken, Incoming, Item, Source, Stored, batched
-from ingestd.store.repo import Added, Store, rid
+from ingestd.store.repo import Added, Store
 
 log = structlog.get_logger("ingestd.intake")
 
@@ -30,11 +30,11 @@ class IngestSummary:
     new_ids: list[int] = field(default_factory=list)
 
 
-def _count(source: str, item: Incoming, added: Added, summary: IngestSummary) -> None:
+def _count(store: Store, source: str, item: Incoming, added: Added, summary: IngestSummary) -> None:
     if added.created:
         summary.new += 1
         summary.new_ids.append(added.id)
-        log.info("stored", receipt=rid(added.id), source=source, ref=item.ref)
+        log.info("stored", **store.logged(added.id), source=source, ref=item.ref)
     else:
         summary.already += 1
 
@@ -56,7 +56,7 @@ def store_one(store: Store, source: str, item: Incoming, summary: IngestSummary)
     except (OSError, DataError, IntegrityError) as exc:
         _refused(source, item, exc, summary)
         return None
-    _count(source, item, added, summary)
+    _count(store, source, item, added, summary)
     return added
 
 
@@ -85,7 +85,7 @@ def store_batch(store: Store, source: str, batch: list[Item],
             _refused(source, item, got, summary)
             out.append((item, None))
         else:
-            _count(source, item, got, summary)
+            _count(store, source, item, got, summary)
             out.append((item, got))
     return out
 

@@ -45,6 +45,9 @@ class OutgoingStore:
     def __getattr__(self, name: str) -> object:      # source_state, source_ok, ... of the store
         return getattr(self.store, name)
 
+    def logged(self, row_id: int) -> dict[str, object]:
+        return {"outgoing_document": row_id}
+
     def add_raw(self, source: str, raw: bytes, received_at: datetime,
                 source_ref: str | None = None) -> Added:
         got = self.add_raw_many(source, [(raw, received_at, source_ref)])[0]

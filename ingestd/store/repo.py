@@ -158,6 +158,10 @@ class Store:
     def close(self) -> None:
         self.engine.dispose()
 
+    def logged(self, row_id: int) -> dict[str, object]:
+        """How a row this store added is named in the logs."""
+        return {"receipt": rid(row_id)}
+
     # -- receipts -----------------------------------------------------------------------------
     def add_raw(self, source: str, raw: bytes, received_at: datetime,
                 source_ref: str | None = None) -> Added:

@@ -24,7 +24,7 @@ from ingestd.config import Settings
 from ingestd.errors import RulesError
 from ingestd.ledger import ReportStatus
 from ingestd.reports.trend import Trend, quarterly_trend
-from ingestd.rules import load_rules
+from ingestd.rules import load_rules, rules_fingerprint
 from ingestd.services import Services, open_services
 from ingestd.statusview import compute
 from ingestd.store.accounts import Accounts
@@ -58,7 +58,7 @@ class Console:
         self.secret = self.accounts.secret()
         self.at = at
         self.rules_error: str | None = None
-        self._rules_stamp = self._stamp()
+        self._rules_stamp = rules_fingerprint(self.settings.rules_dir)
         self._checked = time.monotonic()
         self._lock = threading.Lock()
         self._status_cache: tuple[object, datetime, datetime, list[ReportStatus]] | None = None
@@ -67,9 +67,6 @@ class Console:
             loader=jinja2.FileSystemLoader(str(HERE / "templates")), autoescape=True,
             trim_blocks=True, lstrip_blocks=True)
 
-    def _stamp(self) -> float:
-        files = list(self.settings.rules_dir.rglob("*.toml"))
-        return max((f.stat().st_mtime for f in files), default=0.0) + len(files)
 
     def services(self) -> Services:
         """The services, with the rules re-read (at most every 5 s) when a file changed; a
@@ -77,7 +74,7 @@ class Console:
         if time.monotonic() - self._checked > 5:
             with self._lock:
                 self._checked = time.monotonic()
-                stamp = self._stamp()
+                stamp = rules_fingerprint(self.settings.rules_dir)
                 if stamp != self._rules_stamp:
                     self._rules_stamp = stamp
                     try:

@@ -13,6 +13,7 @@ from ingestd.drafting.save import SaveRefused, save_draft
 from ingestd.store.accounts import LoggedIn
 from ingestd.store.db import from_db
 from ingestd.store.drafts_repo import OFFERED, DraftsRepo
+from ingestd.web.actions import back_to
 from ingestd.web.errors import error_response
 from ingestd.web.render import console_of, local, render
 from ingestd.web.security import page
@@ -38,7 +39,7 @@ def drafts_page(request: Request, who: LoggedIn, form: dict[str, Any]) -> Respon
                   outgoing=console.settings.has_outgoing)
 
 
-def _draft_or_404(request: Request) -> Any:
+def _repo_and_draft(request: Request) -> tuple[DraftsRepo, Any]:
     repo = DraftsRepo(console_of(request).services().store)
     return repo, repo.get(int(request.path_params["did"]))
 
@@ -47,7 +48,7 @@ def _draft_or_404(request: Request) -> Any:
 def draft_page(request: Request, who: LoggedIn, form: dict[str, Any], error: str | None = None,
                problems: list[str] | None = None, typed: dict[str, str] | None = None) -> Response:
     console = console_of(request)
-    _, d = _draft_or_404(request)
+    _, d = _repo_and_draft(request)
     if d is None:
         return error_response(request, 404, "Không có bản nháp này.")
     row = _row(d, console.settings.timezone)
@@ -58,10 +59,8 @@ def draft_page(request: Request, who: LoggedIn, form: dict[str, Any], error: str
 
 @page("admin")
 def save(request: Request, who: LoggedIn, form: dict[str, Any]) -> Response:
-    from ingestd.web.actions import back_to
-
     console = console_of(request)
-    repo, d = _draft_or_404(request)
+    repo, d = _repo_and_draft(request)
     if d is None:
         return error_response(request, 404, "Không có bản nháp này.")
     text = str(form.get("toml", "")).replace("\r\n", "\n")
