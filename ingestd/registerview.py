@@ -4,11 +4,12 @@ CLI, the console and the API say the same thing."""
 
 from __future__ import annotations
 
-import json
+from dataclasses import asdict
 from datetime import datetime
 from typing import Any
 from zoneinfo import ZoneInfo
 
+from ingestd.evidence import SignatureVerdict, read_evidence
 from ingestd.read.document import Document
 from ingestd.services import Services
 from ingestd.store.db import from_db
@@ -26,13 +27,17 @@ def _iso(moment: datetime | None, tz: ZoneInfo) -> str | None:
     return moment.astimezone(tz).isoformat(timespec="seconds") if moment else None
 
 
+def _signature_json(s: SignatureVerdict | None) -> dict[str, str | None] | None:
+    return asdict(s) if s else None
+
+
 def receipt_dict(r: Receipt, matches: list[dict[str, str | None]], tz: ZoneInfo) -> dict[str, Any]:
     return {
         "id": rid(r.id or 0), "source": r.source, "message_id": r.message_id,
         "sha256": r.sha256, "received_at": _iso(from_db(r.received_at), tz),
         "sender": r.sender, "subject": r.subject, "own_number": r.own_number, "unit": r.unit,
         "matches": matches, "state": r.state, "reason": r.reason,
-        "signature": json.loads(r.evidence or "{}").get("signature"),
+        "signature": _signature_json(read_evidence(r.evidence).signature),
     }
 
 
@@ -51,7 +56,7 @@ def receipt_dicts(svc: Services, rows: list[Receipt], suggested: bool = False) -
             {"report": m.report, "period": m.period} for m in found.get(r.id or 0, [])],
             svc.settings.timezone)
         if suggested:
-            d["suggested_unit"] = json.loads(r.evidence or "{}").get("suggested_unit")
+            d["suggested_unit"] = read_evidence(r.evidence).suggested_unit
         out.append(d)
     return out
 
@@ -93,17 +98,17 @@ def explain_lines(r: Receipt, assignments: list[Assignment], tz: ZoneInfo) -> li
         if doc.periods:
             lines.append("  Kỳ báo cáo nêu trong văn bản: " +
                          ", ".join(sorted({p.label for p in doc.periods})))
-    ev = json.loads(r.evidence or "{}")
-    if ev.get("evidence"):
+    ev = read_evidence(r.evidence)
+    if ev.evidence:
         lines.append("  Quyết định và căn cứ:")
-        for e in ev["evidence"]:
-            where = f" [{e['location']}]" if e.get("location") else ""
-            text = f" «{e['text']}»" if e.get("text") else ""
-            lines.append(f"    {STEP_VI.get(e['step'], e['step']):>8}: {e['decision']}{where}{text}")
-    if ev.get("matches"):
+        for e in ev.evidence:
+            where = f" [{e.location}]" if e.location else ""
+            text = f" «{e.text}»" if e.text else ""
+            lines.append(f"    {STEP_VI.get(e.step, e.step):>8}: {e.decision}{where}{text}")
+    if ev.matches:
         lines.append("  Tính cho: " + ", ".join(
-            f"{m['report']}" + (f" kỳ {m['period']}" if m["period"] else "")
-            + f" (độ tin cậy {m['confidence']:.0%})" for m in ev["matches"]))
+            m.report + (f" kỳ {m.period}" if m.period else "")
+            + f" (độ tin cậy {m.confidence:.0%})" for m in ev.matches))
     for a in assignments:
         lines.append(f"  [{a.id}] " + decision_line(a, tz))
     return lines

@@ -4,11 +4,11 @@ never deleted (undo marks it undone), and survives ``reprocess``."""
 
 from __future__ import annotations
 
-import json
 from datetime import date
 
 from ingestd.calendar import parse_period
 from ingestd.errors import DecisionError, NotFoundError
+from ingestd.evidence import read_evidence
 from ingestd.pipeline import rematch
 from ingestd.services import Services
 from ingestd.store.db import utcnow
@@ -48,13 +48,11 @@ def assign(svc: Services, receipt_id: int, unit: str, actor: str, report: str | 
         raise DecisionError(f"{rid(receipt_id)} đã được gán ({done}); muốn tính thêm một báo cáo "
                             f"thì ghi rõ báo cáo, muốn sửa thì hoàn tác trước "
                             f"(ingestd unassign {rid(receipt_id)})")
+    found = read_evidence(r.evidence).matches
     if report:
-        found = json.loads(r.evidence or "{}").get("matches", [])
-        targets = [(report, period or next((m["period"] for m in found
-                                            if m["report"] == report), None))]
+        targets = [(report, period or next((m.period for m in found if m.report == report), None))]
     else:
-        targets = [(m["report"], period or m["period"])
-                   for m in json.loads(r.evidence or "{}").get("matches", [])]
+        targets = [(m.report, period or m.period) for m in found]
     if not targets:
         raise DecisionError(f"{rid(receipt_id)} chưa khớp báo cáo nào; hãy chọn báo cáo")
     for report_id, per in targets:

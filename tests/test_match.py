@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from datetime import date, datetime
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -9,6 +10,7 @@ from zoneinfo import ZoneInfo
 import pytest
 
 from ingestd.calendar import WorkCalendar
+from ingestd.evidence import read_evidence
 from ingestd.match import MATCHED, REVIEW, match
 from ingestd.read.document import Document, ResponseFor, TextPart
 from ingestd.rules import load_rules
@@ -157,3 +159,28 @@ def test_auth_results_parser():
         "header.s=mail; dmarc=pass (p=reject) header.from=laichau.gov.vn")
     assert serv == "mail.laichau.gov.vn"
     assert ("dmarc", "pass", {"header.from": "laichau.gov.vn"}) in results
+
+
+# -- the evidence as a type --------------------------------------------------------------------
+
+def test_the_stored_evidence_reads_back_as_the_same_result():
+    r = run(email("Thực hiện văn bản 760/UBND-TH ngày 10/5/2019, Sở báo cáo như sau"))
+    stored = r.dumps()
+    back = read_evidence(stored)
+    assert back == r and back.to_json() == json.loads(stored)
+    assert set(json.loads(stored)) == {          # the receipts JSON's keys, unchanged
+        "state", "reason", "unit", "suggested_unit", "trusted", "matches", "evidence", "signature",
+        "suggested_directive", "letter", "asked_until", "revokes"}
+
+
+def test_a_row_stored_by_an_older_version_loads():
+    """Rows written before letters, near misses, revocations and signer units existed."""
+    old = {"state": "review", "reason": "người gửi chưa được xác thực", "unit": "so-tc",
+           "trusted": False, "matches": [{"report": "760-ha-tang", "period": None, "confidence": 0.9}],
+           "evidence": [{"step": "unit", "decision": "so-tc theo địa chỉ người gửi", "location": "From"}],
+           "signature": {"status": "valid", "signer": "Nguyễn Văn A", "organization": "Sở Tài chính"}}
+    back = read_evidence(json.dumps(old, ensure_ascii=False))
+    assert back.matches[0].report == "760-ha-tang" and back.evidence[0].text is None
+    assert back.signature is not None and back.signature.valid and back.signature.unit is None
+    assert back.letter is None and back.revokes is None
+    assert read_evidence(None).matches == [] and read_evidence("{not json").state == ""

@@ -4,12 +4,12 @@ queue, source health, failed reloads and the reminders sent."""
 
 from __future__ import annotations
 
-import json
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 from typing import Any
 
 from ingestd.daemon_health import fault_line, fault_summary, source_health
+from ingestd.evidence import read_evidence
 from ingestd.ledger import EXEMPT, LATE, MISSING, ON_TIME, PENDING
 from ingestd.notify.render import environment, render
 from ingestd.services import Services
@@ -65,11 +65,11 @@ def digest_data(svc: Services, at: datetime) -> dict[str, Any]:
         when = from_db(r.received_at)
         if when >= start_t or when > at:
             continue
-        signature = json.loads(r.evidence or "{}").get("signature")
+        signature = read_evidence(r.evidence).signature
         received.append({"id": rid(r.id or 0), "time": when.astimezone(tz).strftime("%H:%M"),
                          "who": names.get(r.unit or "", r.sender or ""),
                          "subject": r.subject or "", "state": r.state, "reason": r.reason,
-                         "signature": SIGNATURE_VI.get(signature["status"]) if signature else None})
+                         "signature": SIGNATURE_VI.get(signature.status) if signature else None})
 
     statuses = compute(svc, at, since=at - timedelta(days=OPEN_WINDOW_DAYS))
     open_reports, upcoming = [], []

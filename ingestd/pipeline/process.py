@@ -71,7 +71,7 @@ def rematch(svc: Services, receipt_id: int) -> str:
     result = outcome(context(svc), receipt_id, Document.from_json(row.document),
                      from_db(row.received_at), row.source, keep_doc=False)
     svc.store.save_results([result])
-    return result.state
+    return result.result.state
 
 
 def reprocess(svc: Services, reread: bool = False) -> ProcessSummary:

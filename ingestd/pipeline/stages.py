@@ -103,10 +103,7 @@ def outcome(ctx: Context, receipt_id: int, doc: Document, received: datetime, so
             keep_doc: bool = True) -> Outcome:
     result = match(doc, ctx.rules, ctx.calendar, received, ctx.trust,
                    via_gateway=source.startswith("gateway:"))
-    return Outcome(receipt_id, doc if keep_doc else None, result.state, result.reason,
-                   result.unit, result.to_dict(),
-                   [(m.report, m.period, m.confidence) for m in result.matches]
-                   if result.state == ReceiptState.MATCHED else [])
+    return Outcome(receipt_id, doc if keep_doc else None, result)
 
 
 def read_and_match(job: Job, ctx: Context) -> Outcome | Fault:
@@ -126,16 +123,17 @@ def record(store: Store, results: list[Outcome | Fault], sources: dict[int, str]
     faults = [f for f in results if isinstance(f, Fault)]
     store.save_results(outcomes)
     for o in outcomes:
-        revoked = o.evidence.get("revokes") if isinstance(o.evidence, dict) else None
-        if revoked and o.unit:
-            for target in store.withdraw(str(revoked), o.unit, o.receipt_id):
+        revoked, unit = o.result.revokes, o.result.unit
+        if revoked and unit:
+            for target in store.withdraw(revoked, unit, o.receipt_id):
                 log.info("withdrawn by a revocation", receipt=rid(target), by=rid(o.receipt_id))
     for o in outcomes:
         summary.processed += 1
-        summary.by_state[o.state] = summary.by_state.get(o.state, 0) + 1
-        log.info("matched" if o.state == ReceiptState.MATCHED else f"to {o.state}",
-                 receipt=rid(o.receipt_id), source=sources.get(o.receipt_id), unit=o.unit,
-                 reports=[m[0] for m in o.matches], reason=o.reason)
+        res = o.result
+        summary.by_state[res.state] = summary.by_state.get(res.state, 0) + 1
+        log.info("matched" if res.state == ReceiptState.MATCHED else f"to {res.state}",
+                 receipt=rid(o.receipt_id), source=sources.get(o.receipt_id), unit=res.unit,
+                 reports=[m.report for m in o.counted], reason=res.reason)
     if faults:
         quarantined = set(store.record_faults(faults))
         for f in faults:

@@ -21,6 +21,7 @@ from ingestd.read.document import PartProblem, TextPart
 from ingestd.read.legacy import to_unicode
 from ingestd.read.limits import ReadLimits
 from ingestd.read.refs import find_numbers
+from ingestd.read.signatures import Signature
 from ingestd.read.vntext import clean, reads_as_vietnamese
 
 W = "{http://schemas.openxmlformats.org/wordprocessingml/2006/main}"
@@ -31,7 +32,7 @@ class Extracted:
     parts: list[TextPart] = field(default_factory=list)
     problems: list[PartProblem] = field(default_factory=list)
     legacy: list[str] = field(default_factory=list)
-    signatures: list[dict[str, str | None]] = field(default_factory=list)
+    signatures: list[Signature] = field(default_factory=list)
 
 
 def kind_of(name: str, data: bytes) -> str:
@@ -189,7 +190,7 @@ def _pdf(loc: str, data: bytes, limits: ReadLimits, out: Extracted) -> None:
     if b"/ByteRange" in data:               # signed: check every signature
         from ingestd.read.signatures import pdf_signatures
 
-        out.signatures.extend(s.to_dict() for s in pdf_signatures(data, limits.trust_roots, loc))
+        out.signatures.extend(pdf_signatures(data, limits.trust_roots, loc))
     found = garbage = False
     for i, page in enumerate(pages, start=1):
         if not page.strip():

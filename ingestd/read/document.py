@@ -9,6 +9,7 @@ from datetime import date
 from typing import Any
 
 from ingestd.read.refs import DocNumber, PeriodRef, Ref, find_numbers, find_periods
+from ingestd.read.signatures import Signature
 
 
 @dataclass
@@ -52,7 +53,7 @@ class Document:
     problems: list[PartProblem] = field(default_factory=list)
     attachments: list[str] = field(default_factory=list)
     legacy_encodings: list[str] = field(default_factory=list)
-    signatures: list[dict[str, str | None]] = field(default_factory=list)   # see read.signatures
+    signatures: list[Signature] = field(default_factory=list)
     # edXML business fields: a status package (StatusCode), what the package does to an earlier
     # one (BussinessDocType 0 new, 1 revoke, 2 update, 3 replace, with its DocumentId)
     edxml_status: str | None = None
@@ -67,7 +68,7 @@ class Document:
     periods: list[PeriodRef] = field(default_factory=list)
 
     def add_extracted(self, parts: list[TextPart], problems: list[PartProblem],
-                      legacy: list[str], signatures: list[dict[str, str | None]] | None = None
+                      legacy: list[str], signatures: list[Signature] | None = None
                       ) -> None:
         """Take in what reading one attachment produced."""
         self.signatures.extend(signatures or [])
@@ -109,6 +110,7 @@ class Document:
         data: dict[str, Any] = json.loads(text)
         data["parts"] = [TextPart(**p) for p in data.get("parts", [])]
         data["problems"] = [PartProblem(**p) for p in data.get("problems", [])]
+        data["signatures"] = [Signature(**s) for s in data.get("signatures", [])]
         data["response_for"] = [
             ResponseFor(r["code"], date.fromisoformat(r["date"]) if r.get("date") else None,
                         r.get("organ_id"), r.get("document_id"))

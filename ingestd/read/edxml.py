@@ -176,8 +176,7 @@ def read_edxml(raw: bytes, limits: ReadLimits, extract_fn: Any = extract) -> Doc
     if b"SignatureValue" in raw:
         from ingestd.read.signatures import edxml_signatures
 
-        doc.signatures.extend(s.to_dict() for s in edxml_signatures(raw, limits.trust_roots,
-                                                                    "edxml:Signature"))
+        doc.signatures.extend(edxml_signatures(raw, limits.trust_roots, "edxml:Signature"))
     if doc.subject:
         doc.parts.append(TextPart("subject", doc.subject))
     content = _text(header, "Content")

@@ -10,7 +10,6 @@ from __future__ import annotations
 import email.parser
 import email.policy
 import hashlib
-import json
 import os
 import re
 import socket
@@ -27,6 +26,7 @@ from sqlmodel import Session, col, select
 
 from ingestd.backoff import backoff_seconds
 from ingestd.errors import NotFoundError
+from ingestd.evidence import MatchResult, ReportMatch
 from ingestd.ledger import Counted, Exemption, Extension
 from ingestd.read.document import Document
 from ingestd.store.blobs import BlobStore
@@ -104,11 +104,12 @@ class Outcome:
 
     receipt_id: int
     doc: Document | None            # None: keep the stored reading (re-match only)
-    state: str
-    reason: str | None
-    unit: str | None
-    evidence: dict[str, object]
-    matches: list[tuple[str, str | None, float]]
+    result: MatchResult
+
+    @property
+    def counted(self) -> list[ReportMatch]:
+        """What the receipt counts for: its matches when matched, nothing otherwise."""
+        return self.result.matches if self.result.state == ReceiptState.MATCHED else []
 
 
 @dataclass(frozen=True)
@@ -305,12 +306,13 @@ class Store:
                     row.own_number = o.doc.own_number
                     row.message_id = row.message_id or o.doc.message_id
                 row.read_at = now                  # last read or matched: data_version sees it
-                row.state, row.reason, row.unit = o.state, o.reason, o.unit
+                res = o.result
+                row.state, row.reason, row.unit = res.state, res.reason, res.unit
                 row.lease_owner, row.lease_until = None, None
-                row.evidence = json.dumps(o.evidence, ensure_ascii=False, default=str)
-                s.add_all(ReceiptMatch(receipt_id=o.receipt_id, report=report, period=period,
-                                       unit=o.unit or "", confidence=conf)
-                          for report, period, conf in o.matches)
+                row.evidence = res.dumps()
+                s.add_all(ReceiptMatch(receipt_id=o.receipt_id, report=m.report, period=m.period,
+                                       unit=res.unit or "", confidence=m.confidence)
+                          for m in o.counted)
             s.commit()
 
     def withdraw(self, document_id: str, unit: str, by: int) -> list[int]:

@@ -3,7 +3,6 @@ nothing except through ``ingestd.review``; everything a user reads is Vietnamese
 
 from __future__ import annotations
 
-import json
 from datetime import datetime, time, timedelta
 from typing import Any
 from urllib.parse import urlencode
@@ -14,6 +13,7 @@ from starlette.responses import JSONResponse, Response
 from ingestd.calendar import period_of
 from ingestd.daemon_health import fault_line, fault_summary, source_health
 from ingestd.errors import NotFoundError, RulesError
+from ingestd.evidence import read_evidence
 from ingestd.ledger import EXEMPT, LATE, MISSING, ON_TIME, PENDING, ReportStatus
 from ingestd.notify.render import period_vi
 from ingestd.read.document import Document
@@ -225,20 +225,20 @@ def receipt_page(request: Request, who: LoggedIn, form: dict[str, Any],
         return error_response(request, 404, "Không có biên nhận này.")
     decisions = svc.store.assignments(r.id)
     doc = Document.from_json(r.document) if r.document else None
-    ev = json.loads(r.evidence or "{}")
-    suggested = r.unit or ev.get("suggested_unit")
-    matches = ev.get("matches") or []
+    ev = read_evidence(r.evidence)
+    suggested = r.unit or ev.suggested_unit
+    matches = ev.matches
     book = svc.rules
     return render(request, who, "receipt.html", status=400 if error else 200, r=r, rid=rid(r.id or 0),
                    lines=explain_lines(r, decisions, console.settings.timezone), doc=doc,
                    decisions=decisions, suggested=suggested,
                    decision_text=lambda a: decision_line(a, console.settings.timezone),
-                   suggested_report=matches[0]["report"] if matches else None,
-                   suggested_period=matches[0]["period"] if matches else None,
-                   signature=ev.get("signature"), SIGNATURE_VI=SIGNATURE_VI,
-                   near=ev.get("suggested_directive") if matches and r.state in REVIEW_STATES else None,
-                   letter=ev.get("letter") if r.state in REVIEW_STATES else None,
-                   asked_until=ev.get("asked_until"),
+                   suggested_report=matches[0].report if matches else None,
+                   suggested_period=matches[0].period if matches else None,
+                   signature=ev.signature, SIGNATURE_VI=SIGNATURE_VI,
+                   near=ev.suggested_directive if matches and r.state in REVIEW_STATES else None,
+                   letter=ev.letter if r.state in REVIEW_STATES else None,
+                   asked_until=ev.asked_until,
                    units=sorted(book.units.values(), key=lambda u: u.name),
                    reports=report_choices(book),
                    message=message, error=error, typed=typed or {},
@@ -268,7 +268,7 @@ def review_queue(request: Request, who: LoggedIn, form: dict[str, Any]) -> Respo
     rows = svc.store.receipts(states=REVIEW_STATES)
     rows.sort(key=lambda r: (r.received_at, r.id or 0), reverse=True)
     names = {u.id: u.name for u in svc.rules.units.values()}
-    items = [(r, json.loads(r.evidence or "{}").get("suggested_unit")) for r in rows]
+    items = [(r, read_evidence(r.evidence).suggested_unit) for r in rows]
     return render(request, who, "review.html", items=items, names=names,
                    local=lambda m: local(from_db(m), console.settings.timezone))
 
