@@ -14,72 +14,17 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
-from ingestd.errors import ConfigError, Problem
+from ingestd.config_values import Secret, secret_of, security_of
+from ingestd.errors import ConfigError
 from ingestd.read.limits import PDF_TEXT_ENGINES, ReadLimits
 from ingestd.sender_trust import Trust
+from ingestd.sources.gateway_config import GatewayInbox
+from ingestd.sources.imap_config import ImapAccount
+from ingestd.sources.kinds import kinds
+from ingestd.sources.maildir_config import MaildirSource
 from ingestd.tomlfile import Table, TomlFile
 
-SECURITY = ["tls", "starttls", "none"]
 _TIME = re.compile(r"^([01]\d|2[0-3]):[0-5]\d$")
-
-
-@dataclass(frozen=True)
-class Secret:
-    """Where a password lives. ``repr`` never shows the value."""
-
-    env: str | None = None
-    file: Path | None = None
-
-    def reveal(self) -> str | None:
-        if self.env:
-            value = os.environ.get(self.env)
-            if value is None:
-                raise ConfigError([Problem("environment", None,
-                                           f"biến môi trường {self.env} chưa được đặt",
-                                           f"đặt {self.env}=... hoặc dùng password_file")])
-            return value
-        if self.file:
-            try:
-                return self.file.read_text(encoding="utf-8").strip()
-            except OSError as exc:
-                raise ConfigError([Problem(str(self.file), None,
-                                           f"không đọc được tệp mật khẩu: {exc.strerror}",
-                                           "kiểm tra đường dẫn và quyền đọc của người dùng chạy dịch vụ")]
-                                  ) from None
-        return None
-
-
-@dataclass(frozen=True)
-class ImapAccount:
-    name: str
-    host: str
-    port: int
-    security: str
-    username: str
-    password: Secret
-    folders: tuple[str, ...] = ("INBOX",)
-    after_fetch: str = "keep"
-    poll_seconds: int = 60
-    idle: bool = True
-    timeout_seconds: int = 60
-    batch_size: int = 50
-    outgoing: bool = False      # the Office's own sent mail: read for directives, never receipts
-
-
-@dataclass(frozen=True)
-class GatewayInbox:
-    name: str
-    kind: str
-    path: Path
-    settle_seconds: float = 2.0
-    trusted_organ_ids: frozenset[str] = frozenset()   # hops whose timestamps are believed
-    outgoing: bool = False      # what the Office sends: read for directives, never receipts
-
-
-@dataclass(frozen=True)
-class MaildirSource:
-    name: str
-    path: Path
 
 
 @dataclass(frozen=True)
@@ -189,36 +134,11 @@ class Settings:
     @property
     def has_outgoing(self) -> bool:
         """An IMAP folder or gateway folder of what the Office sends is configured."""
-        return any(a.outgoing for a in self.imap) or any(g.outgoing for g in self.gateways)
-
-
-def folder_key(account: ImapAccount, folder: str) -> str:
-    """The source key of an IMAP folder (health, state, the register's ``source``)."""
-    return f"imap:{account.name}/{folder}"
+        return any(getattr(e, "outgoing", False) for k in kinds() for e in getattr(self, k.field))
 
 
 def default_config_path() -> Path:
     return Path(os.environ.get("INGESTD_CONFIG", "config.toml"))
-
-
-def _is_loopback(host: str) -> bool:
-    if host == "localhost":
-        return True
-    try:
-        return ipaddress.ip_address(host).is_loopback
-    except ValueError:
-        return False
-
-
-def _secret(t: Table, base: Path) -> Secret:
-    env = t.get("password_env", str)
-    pfile = t.get("password_file", str)
-    if "password" in t.data:
-        t.problem("password", "không ghi mật khẩu trong config.toml",
-                  "dùng password_env = \"TEN_BIEN\" hoặc password_file = \"/etc/ingestd/x.pass\"")
-    if env and pfile:
-        t.problem("password_file", "ghi password_env hoặc password_file, không ghi cả hai")
-    return Secret(env=env, file=(base / pfile) if pfile else None)
 
 
 def _addresses(t: Table, key: str, values: list[str]) -> tuple[str, ...]:
@@ -232,14 +152,6 @@ def _addresses(t: Table, key: str, values: list[str]) -> tuple[str, ...]:
     return tuple(values)
 
 
-def _security(t: Table, host: str | None) -> str:
-    sec = t.choice("security", SECURITY, default="tls") or "tls"
-    if sec == "none" and host and not _is_loopback(host):
-        t.problem("security", f'security = "none" gửi mật khẩu không mã hóa tới {host}',
-                  'dùng "tls" hoặc "starttls"; "none" chỉ dùng cho 127.0.0.1/localhost')
-    return sec
-
-
 def load_settings(path: Path | None = None) -> Settings:
     """Read and validate config.toml. Raises ``ConfigError`` listing every problem."""
     path = (path or default_config_path()).resolve()
@@ -248,8 +160,8 @@ def load_settings(path: Path | None = None) -> Settings:
         raise ConfigError(tf.problems)
     base = path.parent
     top = Table(tf, (), tf.data, {
-        "timezone", "rules_dir", "database_url", "store_dir", "outbox_dir", "imap", "gateway",
-        "maildir", "smtp", "digest", "trust", "reading", "heartbeat_minutes", "workers",
+        "timezone", "rules_dir", "database_url", "store_dir", "outbox_dir", *(k.name for k in kinds()),
+        "smtp", "digest", "trust", "reading", "heartbeat_minutes", "workers",
         "quarterly_report", "from_address", "web", "office", "acknowledge", "signatures"})
 
     tzname = top.get("timezone", str, "Asia/Ho_Chi_Minh")
@@ -274,48 +186,12 @@ def load_settings(path: Path | None = None) -> Settings:
         names.add(name)
         return name
 
-    imaps = []
-    for i, raw in enumerate(top.tables("imap")):
-        t = Table(tf, ("imap", i), raw, {
-            "name", "host", "port", "security", "username", "password_env", "password_file",
-            "folders", "after_fetch", "poll_seconds", "idle", "timeout_seconds", "batch_size",
-            "outgoing"})
-        name = unique_name(t, "imap")
-        host = t.get("host", str, required=True) or ""
-        sec = _security(t, host)
-        after = t.get("after_fetch", str, "keep")
-        if after not in ("keep", "flag") and not after.startswith("move:"):
-            t.problem("after_fetch", f'after_fetch = "{after}" không hợp lệ',
-                      'dùng "keep", "flag" hoặc "move:TenThuMuc"')
-        outgoing = t.get("outgoing", bool, False)
-        if outgoing and after != "keep":
-            t.problem("after_fetch", "thư mục thư đi (outgoing = true) chỉ được đọc, không đánh "
-                      "dấu hay chuyển thư của Văn phòng", 'bỏ after_fetch hoặc đặt "keep"')
-        imaps.append(ImapAccount(
-            name=name, host=host, port=t.get("port", int, 993 if sec == "tls" else 143),
-            security=sec, username=t.get("username", str, required=True) or "",
-            password=_secret(t, base), folders=tuple(t.str_list("folders", ["INBOX"])),
-            after_fetch=after, poll_seconds=max(1, t.get("poll_seconds", int, 60)),
-            idle=t.get("idle", bool, True), timeout_seconds=t.get("timeout_seconds", int, 60),
-            batch_size=max(1, t.get("batch_size", int, 50)), outgoing=outgoing))
-
-    gateways = []
-    for i, raw in enumerate(top.tables("gateway")):
-        t = Table(tf, ("gateway", i), raw, {"name", "kind", "path", "settle_seconds",
-                                            "trusted_organ_ids", "outgoing"})
-        name = unique_name(t, "gateway")
-        kind = t.choice("kind", ["edxml-dir"], default="edxml-dir", required=True) or "edxml-dir"
-        gpath = t.get("path", str, required=True) or "."
-        settle = t.get("settle_seconds", (int, float), 2.0)  # type: ignore[arg-type]
-        gateways.append(GatewayInbox(name, kind, base / gpath, float(settle),
-                                     frozenset(t.str_list("trusted_organ_ids")),
-                                     t.get("outgoing", bool, False)))
-
-    maildirs = []
-    for i, raw in enumerate(top.tables("maildir")):
-        t = Table(tf, ("maildir", i), raw, {"name", "path"})
-        name = unique_name(t, "maildir")
-        maildirs.append(MaildirSource(name, base / (t.get("path", str, required=True) or ".")))
+    entries: dict[str, list[object]] = {}
+    for kind in kinds():
+        entries[kind.field] = []
+        for i, raw in enumerate(top.tables(kind.name)):
+            t = Table(tf, (kind.name, i), raw, set(kind.allowed))
+            entries[kind.field].append(kind.parse(t, unique_name(t, kind.name), base))
 
     smtp = None
     if "smtp" in tf.data:
@@ -323,13 +199,13 @@ def load_settings(path: Path | None = None) -> Settings:
             "host", "port", "security", "username", "password_env", "password_file", "from",
             "timeout_seconds", "max_per_run", "retry_seconds"})
         host = t.get("host", str, required=True) or ""
-        sec = _security(t, host)
+        sec = security_of(t, host)
         from_addr = t.get("from", str, required=True) or ""
         if from_addr:
             _addresses(t, "from", [from_addr])
         smtp = SmtpSettings(
             host=host, port=t.get("port", int, {"tls": 465, "starttls": 587}.get(sec, 25)),
-            security=sec, username=t.get("username", str), password=_secret(t, base),
+            security=sec, username=t.get("username", str), password=secret_of(t, base),
             from_addr=from_addr, timeout_seconds=t.get("timeout_seconds", int, 30),
             max_per_run=t.get("max_per_run", int, 200),
             retry_seconds=max(1, t.get("retry_seconds", int, 60)))
@@ -431,7 +307,8 @@ def load_settings(path: Path | None = None) -> Settings:
         database_url=database_url,
         store_dir=base / top.get("store_dir", str, "var/store"),
         outbox_dir=base / top.get("outbox_dir", str, "var/outbox"),
-        imap=tuple(imaps), gateways=tuple(gateways), maildirs=tuple(maildirs), smtp=smtp,
+        **{field: tuple(values) for field, values in entries.items()},  # type: ignore[arg-type]
+        smtp=smtp,
         digest=digest, quarterly=quarterly, authserv_id=authserv, trust=trust, limits=limits, web=web,
         office=office, acknowledge=acknowledge,
         heartbeat_minutes=top.get("heartbeat_minutes", int, 30),

@@ -20,18 +20,18 @@ from apscheduler.schedulers.background import BackgroundScheduler
 from sqlalchemy.exc import SQLAlchemyError
 
 from ingestd import sdnotify
-from ingestd.config import ImapAccount, Settings, load_settings
-from ingestd.daemon_health import source_health, source_keys
+from ingestd.config import Settings, load_settings
+from ingestd.daemon_health import source_health
 from ingestd.drafting.outgoing import draft_pending
 from ingestd.errors import IngestdError
 from ingestd.pipeline import process_pending
 from ingestd.rules import load_rules, rules_fingerprint
 from ingestd.services import Services, open_services
 from ingestd.sources.base import Source
-from ingestd.sources.gateway import GatewayFolder
 from ingestd.sources.imap import ImapWatcher, poll_account
+from ingestd.sources.imap_config import ImapAccount
 from ingestd.sources.intake import store_incoming
-from ingestd.sources.maildir import MaildirFolder
+from ingestd.sources.kinds import build_sources, source_keys
 from ingestd.store.drafts_repo import OutgoingStore
 from ingestd.store.repo import Store
 
@@ -72,10 +72,7 @@ class Daemon:
         """The local sources in force (Maildirs, gateway folders) and where each stores what it
         yields (an outgoing folder: drafts, never receipts): built from the settings of the
         moment, so a reload (SIGHUP) that adds one is polled at the next pass."""
-        settings, store = self.settings, self.svc.store
-        return ([(MaildirFolder(m, store), store) for m in settings.maildirs]
-                + [(GatewayFolder(g, settings.timezone, settings.limits.max_message_bytes),
-                    self._sink(g.outgoing)) for g in settings.gateways])
+        return build_sources(self.settings, self.svc.store)
 
     def _sink(self, outgoing: bool) -> Store | OutgoingStore:
         return OutgoingStore(self.svc.store) if outgoing else self.svc.store

@@ -5,16 +5,9 @@ from __future__ import annotations
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-from ingestd.config import folder_key
 from ingestd.services import Services
+from ingestd.sources.kinds import source_keys
 from ingestd.store.db import from_db
-
-
-def source_keys(settings: Any) -> list[str]:
-    keys = [folder_key(a, f) for a in settings.imap for f in a.folders]
-    keys += [f"gateway:{g.name}" for g in settings.gateways]
-    keys += [f"maildir:{m.name}" for m in settings.maildirs]
-    return keys
 
 
 def source_health(svc: Services, at: datetime | None = None) -> list[dict[str, Any]]:

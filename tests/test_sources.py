@@ -8,6 +8,7 @@ from __future__ import annotations
 import os
 from collections.abc import Iterator
 from contextlib import contextmanager
+from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
@@ -16,14 +17,17 @@ import pytest
 from imapclient import IMAPClient
 from imapclient.exceptions import IMAPClientError
 
-from ingestd.config import GatewayInbox, ImapAccount, MaildirSource, Secret
+from ingestd.config_values import Secret
 from ingestd.errors import SourceError
 from ingestd.sources.base import Source
 from ingestd.sources.files import FileTree
 from ingestd.sources.gateway import GatewayFolder
-from ingestd.sources.imap import ImapFolder, connect
+from ingestd.sources.gateway_config import GatewayInbox
+from ingestd.sources.imap import FolderFailed, ImapFolder, connect, poll_account
+from ingestd.sources.imap_config import ImapAccount
 from ingestd.sources.intake import store_incoming
 from ingestd.sources.maildir import MaildirFolder
+from ingestd.sources.maildir_config import MaildirSource
 from ingestd.store.blobs import BlobStore
 from ingestd.store.repo import Store
 from ingestd.testing import Mail, auth_results, delivered, make_edxml
@@ -228,3 +232,24 @@ def test_a_source_that_cannot_be_read_is_recorded_on_its_health(kind, store, tmp
             store_incoming(store, source)
     assert store.source_state(source.key).last_error
     assert store.source_state(source.key).last_error_at is not None
+
+
+def test_a_failing_folder_is_recorded_once_by_intake(dovecot, store, tmp_path, monkeypatch):
+    """A folder that fails is recorded on its own health row, once (the backend does not write
+    health itself); the other folders' polls are not recorded as failed; a refused connection
+    is recorded on every folder of the account."""
+    backend = ImapBackend(dovecot, tmp_path)
+    backend.deliver(1, T0)
+    account = replace(backend.account, folders=("INBOX", "Missing"))
+    recorded: list[tuple[str, str]] = []
+    real = store.source_error
+    monkeypatch.setattr(store, "source_error", lambda k, m: (recorded.append((k, m)), real(k, m)))
+    with pytest.raises(FolderFailed):
+        poll_account(account, store)
+    assert [k for k, _ in recorded] == ["imap:vanthu/Missing"]
+    assert store.source_state("imap:vanthu/INBOX").last_ok_at is not None
+    recorded.clear()
+    with pytest.raises(SourceError):
+        poll_account(replace(account, port=1), store)
+    assert sorted(k for k, _ in recorded) == ["imap:vanthu/INBOX", "imap:vanthu/Missing"]
+    assert all(m.startswith("connect:") for _, m in recorded)

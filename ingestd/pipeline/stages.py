@@ -21,6 +21,7 @@ from ingestd.read.limits import ReadLimits
 from ingestd.rules.model import Rulebook
 from ingestd.sender_trust import Trust
 from ingestd.services import Services
+from ingestd.sources.kinds import trusted_channel
 from ingestd.store.db import from_db
 from ingestd.store.models import Receipt
 from ingestd.store.repo import Fault, Outcome, Store, rid
@@ -102,7 +103,7 @@ def read_blob(job: Job, limits: ReadLimits) -> Document | Fault:
 def outcome(ctx: Context, receipt_id: int, doc: Document, received: datetime, source: str,
             keep_doc: bool = True) -> Outcome:
     result = match(doc, ctx.rules, ctx.calendar, received, ctx.trust,
-                   via_gateway=source.startswith("gateway:"))
+                   via_gateway=trusted_channel(source))
     return Outcome(receipt_id, doc if keep_doc else None, result)
 
 

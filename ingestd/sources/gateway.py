@@ -14,15 +14,17 @@ import time
 from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 from zoneinfo import ZoneInfo
 
 import structlog
 
-from ingestd.config import GatewayInbox
 from ingestd.errors import ParseError, SourceError
 from ingestd.read.edxml import parse_tree, trace_time
 from ingestd.sources.base import Broken, Incoming, Item, Stored
-from ingestd.store.repo import rid
+from ingestd.sources.gateway_config import GatewayInbox
+from ingestd.sources.kinds import source_key
+from ingestd.store.repo import Store, rid
 
 log = structlog.get_logger("ingestd.sources")
 _SUFFIXES = (".edxml", ".xml")
@@ -58,12 +60,16 @@ def _move_failed(path: Path, folder: Path, reason: str) -> None:
     target.with_name(target.name + ".reason.txt").write_text(reason + "\n", encoding="utf-8")
 
 
+def poller(src: GatewayInbox, settings: Any, store: Store) -> GatewayFolder:
+    return GatewayFolder(src, settings.timezone, settings.limits.max_message_bytes)
+
+
 class GatewayFolder:
     health = True
 
     def __init__(self, src: GatewayInbox, tz: ZoneInfo, max_bytes: int):
         self.src, self.tz, self.max_bytes = src, tz, max_bytes
-        self.key = f"gateway:{src.name}"
+        self.key = source_key("gateway", src.name)
         self.inbox = src.path
         self.processed, self.failed = self.inbox / "processed", self.inbox / "failed"
         self._malformed: dict[str, str] = {}        # ref -> why the package cannot be parsed

@@ -24,15 +24,19 @@ from imapclient import IMAPClient, SocketTimeout
 from imapclient.exceptions import IMAPClientError
 
 from ingestd.backoff import backoff_seconds
-from ingestd.config import ImapAccount, folder_key
 from ingestd.errors import TransientSourceError
 from ingestd.sources.base import Incoming, Item, Stored
-from ingestd.sources.intake import store_incoming
+from ingestd.sources.imap_config import ImapAccount, folder_key
+from ingestd.sources.intake import record_alive, record_failure, store_incoming
 from ingestd.store.repo import Store
 
 log = structlog.get_logger("ingestd.imap")
 IDLE_REISSUE_SECONDS = 20 * 60          # RFC 2177: servers may drop IDLE after 30 min
 NETWORK_ERRORS = (OSError, socket.timeout, ssl.SSLError, IMAPClientError, EOFError)
+
+
+def _keys(account: ImapAccount) -> list[str]:
+    return [folder_key(account, f) for f in account.folders]
 
 
 def connect(account: ImapAccount) -> IMAPClient:
@@ -127,9 +131,16 @@ def _after_fetch(client: IMAPClient, account: ImapAccount, uids: list[int]) -> N
         client.uid_expunge(uids) if client.has_capability("UIDPLUS") else client.expunge()
 
 
+class FolderFailed(TransientSourceError):
+    """A folder's poll failed; intake has recorded it on the folder (never recorded twice)."""
+
+
 def poll_folder(client: IMAPClient, account: ImapAccount, folder: str, store: Store) -> list[int]:
     """Store what is new in one folder; returns the new receipt ids."""
-    return store_incoming(store, ImapFolder(client, account, folder, store)).new_ids
+    try:
+        return store_incoming(store, ImapFolder(client, account, folder, store)).new_ids
+    except NETWORK_ERRORS as exc:
+        raise FolderFailed(f"IMAP {account.name}/{folder}: {exc}") from exc
 
 
 def poll_account(account: ImapAccount, store: Store) -> list[int]:
@@ -137,18 +148,13 @@ def poll_account(account: ImapAccount, store: Store) -> list[int]:
     try:
         client = connect(account)
     except NETWORK_ERRORS as exc:
-        for folder in account.folders:
-            store.source_error(folder_key(account, folder), f"connect: {exc}")
+        record_failure(store, _keys(account), f"connect: {exc}")
         raise TransientSourceError(f"IMAP {account.name}: cannot connect to {account.host}:"
                                    f"{account.port}: {exc}") from None
     new: list[int] = []
     try:
         for folder in account.folders:
-            try:
-                new.extend(poll_folder(client, account, folder, store))
-            except NETWORK_ERRORS as exc:
-                store.source_error(folder_key(account, folder), str(exc))
-                raise TransientSourceError(f"IMAP {account.name}/{folder}: {exc}") from None
+            new.extend(poll_folder(client, account, folder, store))
     finally:
         try:
             client.logout()
@@ -188,6 +194,11 @@ class ImapWatcher:
         while not self.stop.is_set():
             try:
                 self._session()
+            except FolderFailed as exc:         # recorded on its folder by intake
+                delay = self.backoff()
+                log.error("IMAP fetch failed; retrying", account=self.account.name,
+                          error=str(exc), retry_in=round(delay, 1))
+                self.stop.wait(delay)
             except NETWORK_ERRORS + (TransientSourceError,) as exc:
                 delay = self.backoff()
                 log.error("IMAP connection failed; retrying", account=self.account.name,
@@ -202,11 +213,7 @@ class ImapWatcher:
                 self.stop.wait(delay)
 
     def _record(self, error: str) -> None:
-        try:
-            for folder in self.account.folders:
-                self.store.source_error(folder_key(self.account, folder), error)
-        except Exception:  # noqa: BLE001 - the database itself may be what failed
-            pass
+        record_failure(self.store, _keys(self.account), error)
 
     def _session(self) -> None:
         acct = self.account
@@ -245,6 +252,6 @@ class ImapWatcher:
                 if time.monotonic() - started > min(IDLE_REISSUE_SECONDS,
                                                     max(self.account.poll_seconds, 60) * 10):
                     return
-                self.store.source_ok(folder_key(self.account, self.account.folders[0]))
+                record_alive(self.store, folder_key(self.account, self.account.folders[0]))
         finally:
             client.idle_done()

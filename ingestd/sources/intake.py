@@ -113,10 +113,23 @@ def store_incoming(store: Store, source: Source,
 
 
 def _record_error(store: Store, key: str, exc: Exception) -> None:
+    record_failure(store, [key], exc)
+
+
+def record_failure(store: Store, keys: list[str], exc: Exception | str) -> None:
+    """A backend failure before any batch (IMAP cannot connect) on each source it stops:
+    sources report their faults here, never to the store themselves."""
+    text = exc if isinstance(exc, str) else " ".join(f"{exc}".split())[:500] or type(exc).__name__
     try:
-        store.source_error(key, " ".join(f"{exc}".split())[:500] or type(exc).__name__)
+        for key in keys:
+            store.source_error(key, text)
     except Exception:  # noqa: BLE001 - the database itself may be what failed
         pass
+
+
+def record_alive(store: Store, key: str) -> None:
+    """A source that waits on its server (IMAP IDLE) and hears from it is healthy."""
+    store.source_ok(key)
 
 
 class ItemsSource:

@@ -4,12 +4,18 @@ own the folder); one already stored is known by its unique name and not read aga
 from __future__ import annotations
 
 from collections.abc import Iterator
+from typing import Any
 
-from ingestd.config import MaildirSource
 from ingestd.errors import SourceError
 from ingestd.sources.base import Item, Stored, batched
 from ingestd.sources.files import iter_maildir
+from ingestd.sources.kinds import source_key
+from ingestd.sources.maildir_config import MaildirSource
 from ingestd.store.repo import Store
+
+
+def poller(src: MaildirSource, settings: Any, store: Store) -> MaildirFolder:
+    return MaildirFolder(src, store)
 
 
 class MaildirFolder:
@@ -17,7 +23,7 @@ class MaildirFolder:
 
     def __init__(self, src: MaildirSource, store: Store):
         self.src, self.store = src, store
-        self.key = f"maildir:{src.name}"
+        self.key = source_key("maildir", src.name)
 
     def batches(self) -> Iterator[list[Item]]:
         if not self.src.path.is_dir():
