@@ -17,13 +17,13 @@ from datetime import datetime, timedelta
 
 import structlog
 from apscheduler.schedulers.background import BackgroundScheduler
-from sqlalchemy.exc import SQLAlchemyError
 
 from ingestd import sdnotify
 from ingestd.config import Settings, load_settings
 from ingestd.daemon_health import source_health
 from ingestd.drafting.outgoing import draft_pending
 from ingestd.errors import IngestdError
+from ingestd.guarded import guarded
 from ingestd.pipeline import process_pending
 from ingestd.rules import load_rules, rules_fingerprint
 from ingestd.services import Services, open_services
@@ -90,17 +90,9 @@ class Daemon:
         return stored, errors
 
     def _guard(self, key: str, fn, errors: list[str]) -> int:  # type: ignore[no-untyped-def]
-        """Run one source's poll; a failure is logged and listed (store_incoming has recorded
-        it on the source), and the other sources are still polled."""
-        try:
-            return int(fn())
-        except (IngestdError, OSError, SQLAlchemyError) as exc:
-            # disk full, database locked or down, server gone: report, retry on the next poll
-            message = f"{type(exc).__name__}: {exc}" if isinstance(exc, SQLAlchemyError) else str(exc)
-            message = " ".join(message.split())[:500]
-            log.error("source failed", source=key, error=message)
-            errors.append(f"{key}: {message}")
-            return 0
+        """Run one source's poll; a failure is logged and listed (intake has recorded it on
+        the source), and the other sources are still polled."""
+        return int(guarded("source", fn, 0, lambda m: errors.append(f"{key}: {m}"), source=key))
 
     def poll_and_process(self) -> tuple[int, list[str], int]:
         """One pass over every source (IMAP included) while what is stored is read and matched
@@ -131,10 +123,7 @@ class Daemon:
         if not self._process_lock.acquire(blocking=False):
             return 0
         try:
-            return process_pending(self.svc, self.stop).processed
-        except SQLAlchemyError as exc:           # the database is locked or down: next time
-            log.error("processing paused: database error", error=" ".join(str(exc).split())[:300])
-            return 0
+            return guarded("processing", lambda: process_pending(self.svc, self.stop).processed, 0)
         finally:
             self._process_lock.release()
 
@@ -144,10 +133,8 @@ class Daemon:
         if not self.settings.has_outgoing or not self._draft_lock.acquire(blocking=False):
             return 0
         try:
-            return draft_pending(self.svc.store, self.svc.rules, self.settings.limits)
-        except SQLAlchemyError as exc:
-            log.error("drafting paused: database error", error=" ".join(str(exc).split())[:300])
-            return 0
+            return guarded("drafting", lambda: draft_pending(self.svc.store, self.svc.rules,
+                                                             self.settings.limits), 0)
         finally:
             self._draft_lock.release()
 
@@ -170,23 +157,13 @@ class Daemon:
         report.quarterly = self._job("quarterly", lambda: run_quarterly(self.svc, at), None)
 
     def _job(self, name: str, fn, default):  # type: ignore[no-untyped-def]
-        try:
-            return fn()
-        except IngestdError as exc:
-            log.error("job failed", job=name, error=str(exc))
-            self.svc.store.add_event("job_failed", f"{name}: {exc}")
-            return default
-        except SQLAlchemyError as exc:
-            log.error("job paused: database error", job=name,
-                      error=" ".join(str(exc).split())[:300])
-            return default
+        """A job's fault (a full outbox_dir, the database down, a template error) is logged
+        and put in the next digest; the other jobs still run."""
+        return guarded("job", fn, default,
+                       lambda m: self.svc.store.add_event("job_failed", f"{name}: {m}"), job=name)
 
     def heartbeat(self) -> list[str]:
-        try:
-            return self._heartbeat()
-        except SQLAlchemyError as exc:
-            log.error("heartbeat: database error", error=" ".join(str(exc).split())[:300])
-            return []
+        return guarded("heartbeat", self._heartbeat, [])
 
     def _heartbeat(self) -> list[str]:
         stale = [s for s in source_health(self.svc) if s["stale"]]

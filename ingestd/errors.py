@@ -62,3 +62,15 @@ class NotFoundError(IngestdError):
 
 class DecisionError(IngestdError):
     """A clerk's decision cannot be made as asked (the message says what to do instead)."""
+
+
+def one_line(exc: BaseException | str, limit: int = 500) -> str:
+    """An error as one short line for a log or a health row: the database's errors keep their
+    class name (which kind of outage), the others their message."""
+    if isinstance(exc, str):
+        text = exc
+    elif type(exc).__module__.startswith("sqlalchemy") or not str(exc):
+        text = f"{type(exc).__name__}: {exc}"
+    else:
+        text = str(exc)
+    return " ".join(text.split())[:limit]

@@ -213,3 +213,19 @@ def test_postgres_down_then_back_the_daemon_recovers(project, sample_dir, round_
         assert "source failed" in log and "OperationalError" in log
     finally:
         pg.stop()
+
+
+def test_a_full_outbox_disk_defers_the_mail_and_leaves_no_temp_file(np, cli, small_disk):
+    """Without [smtp] mail is written to outbox_dir; when that disk is full, `run --once`
+    ends normally (no "internal error"), the mail waits for a retry, nothing half-written
+    stays, and the other jobs still run (the digest is still composed)."""
+    (small_disk / "filler").write_bytes(b"\0" * (1024 * 1024 - 4096))
+    cfg = np.config.read_text().replace('outbox_dir = "var/outbox"', f'outbox_dir = "{small_disk}"')
+    np.config.write_text(cfg)
+    code, out, err = cli(np, "run", "--once", "--at", AT)
+    assert code == 0, out + err
+    assert "internal error" not in out + err and "Traceback" not in out + err
+    assert "mail deferred; will retry" in err and "No space left on device" in err
+    assert not [p for p in small_disk.iterdir() if p.name.startswith(".tmp-")]
+    health = cli.json(np, "health")
+    assert health["outbox"].get("failed", 0) == 0 and health["outbox"].get("sent", 0) == 0

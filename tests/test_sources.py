@@ -25,7 +25,7 @@ from ingestd.sources.gateway import GatewayFolder
 from ingestd.sources.gateway_config import GatewayInbox
 from ingestd.sources.imap import FolderFailed, ImapFolder, connect, poll_account
 from ingestd.sources.imap_config import ImapAccount
-from ingestd.sources.intake import store_incoming
+from ingestd.sources.intake import IngestSummary, store_batch, store_incoming
 from ingestd.sources.maildir import MaildirFolder
 from ingestd.sources.maildir_config import MaildirSource
 from ingestd.store.blobs import BlobStore
@@ -253,3 +253,23 @@ def test_a_failing_folder_is_recorded_once_by_intake(dovecot, store, tmp_path, m
         poll_account(replace(account, port=1), store)
     assert sorted(k for k, _ in recorded) == ["imap:vanthu/INBOX", "imap:vanthu/Missing"]
     assert all(m.startswith("connect:") for _, m in recorded)
+
+
+def test_a_gateway_file_another_node_settled_is_not_a_fault(store, tmp_path):
+    """Two daemons on one database share the gateway folder: both read a file, both store it
+    (once, by its hash); the one that settles second finds it moved: settled, not a failure
+    for health and the digest."""
+    backend = GatewayBackend(None, tmp_path)
+    for n in range(3):
+        backend.deliver(n, T0)
+    with backend.source(store) as first, backend.source(store) as second:
+        for batch_a, batch_b in zip(first.batches(), second.batches(), strict=True):
+            stored_a = store_batch(store, first.key, batch_a, IngestSummary())
+            stored_b = store_batch(store, second.key, batch_b, IngestSummary())
+            first.settle(stored_a)
+            second.settle(stored_b)           # the file is in processed/ already
+    assert len(store.all_ids()) == 3
+    assert sorted(p.name for p in (backend.path / "processed").iterdir()) == \
+        ["000.edxml", "001.edxml", "002.edxml"]
+    assert poll(backend, store).new == 0
+    assert store.source_state(first.key).last_error is None

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import os
 import smtplib
 import ssl
@@ -71,14 +72,21 @@ class FileTransport:
         return self.folder / f"{safe}.eml"
 
     def send(self, raw: bytes, sender: str, recipients: list[str], key: str) -> None:
-        self.folder.mkdir(parents=True, exist_ok=True)
-        target = self.path_for(key)
-        fd, tmp = tempfile.mkstemp(dir=self.folder, prefix=".tmp-")
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(raw)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, target)
+        tmp = None
+        try:
+            self.folder.mkdir(parents=True, exist_ok=True)
+            fd, tmp = tempfile.mkstemp(dir=self.folder, prefix=".tmp-")
+            with os.fdopen(fd, "wb") as fh:
+                fh.write(raw)
+                fh.flush()
+                os.fsync(fh.fileno())
+            os.replace(tmp, self.path_for(key))
+        except OSError as exc:     # disk full, read-only, permissions: retried like SMTP
+            if tmp is not None:
+                with contextlib.suppress(OSError):
+                    os.unlink(tmp)
+            raise TransientDeliveryError(f"cannot write to {self.folder}: "
+                                         f"{exc.strerror or exc}") from None
 
 
 def transport_for(smtp: SmtpSettings | None, outbox_dir: Path) -> Transport:

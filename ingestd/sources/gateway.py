@@ -52,11 +52,26 @@ def _settled(path: Path, settle: float, now: float) -> bool:
     return now - st.st_mtime >= settle and st.st_size > 0
 
 
+def _move(path: Path, target: Path) -> bool:
+    """Move a settled file; False when it is gone already: another node sharing this folder
+    and the database stored the same file and settled it first (the store has it once, by its
+    hash), which is not a fault."""
+    try:
+        os.replace(path, target)
+    except FileNotFoundError:
+        if os.path.lexists(path):          # the file is there: processed/ or failed/ is not
+            raise
+        log.info("gateway file already settled by another node", file=path.name)
+        return False
+    return True
+
+
 def _move_failed(path: Path, folder: Path, reason: str) -> None:
     """To failed/ with a .reason.txt beside it. A link is moved as a link: its target is
     never touched."""
     target = _unique(folder / path.name)
-    os.replace(path, target)
+    if not _move(path, target):
+        return
     target.with_name(target.name + ".reason.txt").write_text(reason + "\n", encoding="utf-8")
 
 
@@ -119,4 +134,4 @@ class GatewayFolder:
                 log.warning("edXML malformed: moved to failed/", source=self.key, ref=item.ref,
                             reason=reason, receipt=rid(added.id))
             else:
-                os.replace(path, _unique(self.processed / item.ref))
+                _move(path, _unique(self.processed / item.ref))

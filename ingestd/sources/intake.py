@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 import structlog
 from sqlalchemy.exc import DataError, IntegrityError
 
+from ingestd.errors import one_line
 from ingestd.sources.base import Broken, Incoming, Item, Source, Stored, batched
 from ingestd.store.repo import Added, Store
 
@@ -45,8 +46,7 @@ def _refused(source: str, item: Incoming, exc: Exception, summary: IngestSummary
         log.error("cannot store", source=source, ref=item.ref, error=str(exc))
     else:                                # this row, not the database
         summary.failed.append((item.ref, "cơ sở dữ liệu từ chối bản ghi của thư này"))
-        log.error("row refused", source=source, ref=item.ref,
-                  error=" ".join(str(exc).split())[:300])
+        log.error("row refused", source=source, ref=item.ref, error=one_line(exc, 300))
 
 
 def store_one(store: Store, source: str, item: Incoming, summary: IngestSummary) -> Added | None:
@@ -119,7 +119,7 @@ def _record_error(store: Store, key: str, exc: Exception) -> None:
 def record_failure(store: Store, keys: list[str], exc: Exception | str) -> None:
     """A backend failure before any batch (IMAP cannot connect) on each source it stops:
     sources report their faults here, never to the store themselves."""
-    text = exc if isinstance(exc, str) else " ".join(f"{exc}".split())[:500] or type(exc).__name__
+    text = one_line(exc)
     try:
         for key in keys:
             store.source_error(key, text)
