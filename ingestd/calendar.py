@@ -20,10 +20,10 @@ import holidays
 
 from ingestd.moments import YEARS
 from ingestd.rules.model import CalendarRules, Directive, Report
+from ingestd.vocabulary import weekday_vi
 
 END_OF_DAY = time(23, 59, 59, 999999)
 _MONTHS = {"month": 1, "quarter": 3, "half-year": 6, "year": 12}
-_WEEKDAYS = ["Thứ Hai", "Thứ Ba", "Thứ Tư", "Thứ Năm", "Thứ Sáu", "Thứ Bảy", "Chủ nhật"]
 
 
 class WorkCalendar:
@@ -218,7 +218,3 @@ def days_late(received: datetime, due: datetime) -> int:
     """Calendar days late, rounded up; 0 when on time."""
     delta = (received - due).total_seconds()
     return max(0, math.ceil(delta / 86400))
-
-
-def weekday_vi(d: date) -> str:
-    return _WEEKDAYS[d.weekday()]

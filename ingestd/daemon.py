@@ -150,11 +150,17 @@ class Daemon:
     def notify_jobs(self, at: datetime, report: CycleReport, force_digest: bool = False) -> None:
         from ingestd.notify.acks import run_acknowledgements
         from ingestd.notify.jobs import run_digest, run_quarterly, run_reminders
+        from ingestd.statusview import Ledger
 
-        report.acks = self._job("acknowledgements", lambda: run_acknowledgements(self.svc, at), 0)
-        report.reminders = self._job("reminders", lambda: run_reminders(self.svc, at), 0)
-        report.digest = self._job("digest", lambda: run_digest(self.svc, at, force_digest), False)
-        report.quarterly = self._job("quarterly", lambda: run_quarterly(self.svc, at), None)
+        svc = self.svc
+        ledger = Ledger(svc, at)            # computed once, for every job of this cycle
+        report.acks = self._job("acknowledgements",
+                                lambda: run_acknowledgements(svc, at, ledger=ledger), 0)
+        report.reminders = self._job("reminders", lambda: run_reminders(svc, at, ledger=ledger), 0)
+        report.digest = self._job("digest", lambda: run_digest(svc, at, force_digest,
+                                                               ledger=ledger), False)
+        report.quarterly = self._job("quarterly", lambda: run_quarterly(svc, at, ledger=ledger),
+                                     None)
 
     def _job(self, name: str, fn, default):  # type: ignore[no-untyped-def]
         """A job's fault (a full outbox_dir, the database down, a template error) is logged

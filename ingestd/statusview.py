@@ -5,9 +5,10 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from ingestd.calendar import explain_deadline, parse_period, weekday_vi
+from ingestd.calendar import explain_deadline, parse_period
 from ingestd.ledger import EXEMPT, LATE, MISSING, ON_TIME, PENDING, ReportStatus, status_cells
 from ingestd.services import Services
+from ingestd.vocabulary import weekday_vi
 
 STATUS_VI = {ON_TIME: "đúng hạn", LATE: "chậm", MISSING: "chưa gửi", PENDING: "chưa đến hạn",
              EXEMPT: "miễn"}
@@ -18,6 +19,26 @@ def compute(svc: Services, at: datetime, report: str | None = None,
     counted, exemptions = svc.store.counted(at)
     return status_cells(svc.rules, svc.calendar, counted, exemptions, at, report, period, since,
                         svc.store.extensions())
+
+
+class Ledger:
+    """The status of every (report, period) at one moment, computed on first use and shared by
+    the jobs of one cycle (acknowledgements, reminders, the digest, the quarterly report)."""
+
+    def __init__(self, svc: Services, at: datetime):
+        self.svc, self.at = svc, at
+        self._all: list[ReportStatus] | None = None
+
+    def statuses(self, since: datetime | None = None) -> list[ReportStatus]:
+        """What ``compute(svc, at, since=since)`` returns, from the one computation."""
+        if self._all is None:
+            self._all = compute(self.svc, self.at)
+        return [s for s in self._all if since is None or s.due >= since]
+
+
+def ledger_at(svc: Services, at: datetime, ledger: Ledger | None) -> Ledger:
+    """The cycle's ledger when it is of ``at``, else a new one."""
+    return ledger if ledger is not None and ledger.at == at else Ledger(svc, at)
 
 
 def as_json(statuses: list[ReportStatus], at: datetime, svc: Services) -> dict[str, Any]:

@@ -8,7 +8,9 @@ import signal
 import subprocess
 import sys
 import time
+from datetime import datetime
 from html.parser import HTMLParser
+from zoneinfo import ZoneInfo
 
 import pytest
 from servers import SmtpSink
@@ -282,3 +284,27 @@ def test_line_breaks_cannot_inject_headers(project, notify_project):
     with pytest.raises(DeliveryError):
         build("vanthu@laichau.gov.vn", ["b@laichau.gov.vn"], [], "Nhắc việc\r\nBcc: x@evil.example",
               "x", None, "<id@x>", __import__("datetime").datetime.now())
+
+
+def test_one_cycle_computes_the_ledger_once(project, cli, sample_dir, monkeypatch):
+    """Acknowledgements, reminders, the digest and the quarterly report of one `run --once`
+    share one computation of every report's status (they computed it once each before)."""
+    import ingestd.statusview as statusview
+    from ingestd.config import load_settings
+    from ingestd.daemon import CycleReport, Daemon
+
+    project.write_config('[quarterly_report]\nday = 5\nto = ["chanhvanphong@laichau.gov.vn"]\n')
+    project.load_sample(cli, sample_dir)
+    at = datetime(2019, 7, 8, 9, tzinfo=ZoneInfo("Asia/Ho_Chi_Minh"))   # Q2's report is due
+    calls: list[datetime] = []
+    real = statusview.compute
+    monkeypatch.setattr(statusview, "compute", lambda svc, when, *a, **k: (calls.append(when),
+                                                                            real(svc, when, *a, **k))[1])
+    daemon = Daemon(load_settings(project.config))
+    try:
+        report = CycleReport()
+        daemon.notify_jobs(at, report, force_digest=True)
+    finally:
+        daemon.svc.close()
+    assert report.digest and report.quarterly == "2019-Q2"
+    assert calls == [at]

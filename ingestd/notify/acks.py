@@ -18,10 +18,11 @@ from datetime import datetime, timedelta
 import structlog
 
 from ingestd.calendar import days_late, deadline, parse_period
+from ingestd.notify.outbox import enqueue_mail, send_outbox
 from ingestd.notify.render import environment, render
 from ingestd.registerview import receipt_dicts
 from ingestd.services import Services
-from ingestd.statusview import compute
+from ingestd.statusview import Ledger, ledger_at
 from ingestd.store.db import from_db
 from ingestd.store.outbox_repo import OutboxRepo
 from ingestd.store.repo import rid
@@ -39,10 +40,8 @@ class AckLine:
     status: str                 # in Vietnamese: đúng hạn / chậm N ngày / bản bổ sung
 
 
-def queue_acknowledgements(svc: Services, at: datetime) -> int:
+def queue_acknowledgements(svc: Services, at: datetime, ledger: Ledger | None = None) -> int:
     """Queue the acknowledgements due at ``at``; returns how many were queued."""
-    from ingestd.notify.jobs import enqueue_mail
-
     cfg = svc.settings.acknowledge
     if not cfg.enabled:
         return 0
@@ -56,7 +55,8 @@ def queue_acknowledgements(svc: Services, at: datetime) -> int:
     if not rows:
         return 0
     book, tz = svc.rules, svc.settings.timezone
-    first = {(s.report, s.period, c.unit): c.receipt for s in compute(svc, at) for c in s.cells}
+    first = {(s.report, s.period, c.unit): c.receipt for s in ledger_at(svc, at, ledger).statuses()
+             for c in s.cells}
     clerk_decided = {a.receipt_id for a in svc.store.assignments_of([r.id for r in rows if r.id])
                      if a.active and a.action == "assign"}
     env = environment(svc.settings.rules_dir, svc.settings.office)
@@ -96,9 +96,8 @@ def queue_acknowledgements(svc: Services, at: datetime) -> int:
     return queued
 
 
-def run_acknowledgements(svc: Services, at: datetime, transport=None) -> int:  # type: ignore[no-untyped-def]
-    from ingestd.notify.jobs import send_outbox
-
-    queued = queue_acknowledgements(svc, at)
+def run_acknowledgements(svc: Services, at: datetime, transport=None,  # type: ignore[no-untyped-def]
+                         ledger: Ledger | None = None) -> int:
+    queued = queue_acknowledgements(svc, at, ledger)
     send_outbox(svc, at, transport, kinds=("ack",))
     return queued

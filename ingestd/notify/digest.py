@@ -13,7 +13,7 @@ from ingestd.evidence import read_evidence
 from ingestd.ledger import EXEMPT, LATE, MISSING, ON_TIME, PENDING
 from ingestd.notify.render import environment, render
 from ingestd.services import Services
-from ingestd.statusview import compute
+from ingestd.statusview import Ledger, ledger_at
 from ingestd.store.db import from_db
 from ingestd.store.drafts_repo import DraftsRepo
 from ingestd.store.outbox_repo import SENT, OutboxRepo
@@ -46,7 +46,7 @@ class Digest:
     data: dict[str, Any] = field(default_factory=dict)
 
 
-def digest_data(svc: Services, at: datetime) -> dict[str, Any]:
+def digest_data(svc: Services, at: datetime, ledger: Ledger | None = None) -> dict[str, Any]:
     tz = svc.settings.timezone
     local_at = at.astimezone(tz)
     today = local_at.date()
@@ -71,7 +71,7 @@ def digest_data(svc: Services, at: datetime) -> dict[str, Any]:
                          "subject": r.subject or "", "state": r.state, "reason": r.reason,
                          "signature": SIGNATURE_VI.get(signature.status) if signature else None})
 
-    statuses = compute(svc, at, since=at - timedelta(days=OPEN_WINDOW_DAYS))
+    statuses = ledger_at(svc, at, ledger).statuses(since=at - timedelta(days=OPEN_WINDOW_DAYS))
     open_reports, upcoming = [], []
     for s in statuses:
         late = [c for c in s.cells if c.status == LATE]
@@ -148,8 +148,8 @@ def digest_data(svc: Services, at: datetime) -> dict[str, Any]:
     }
 
 
-def build_digest(svc: Services, at: datetime) -> Digest:
-    data = digest_data(svc, at)
+def build_digest(svc: Services, at: datetime, ledger: Ledger | None = None) -> Digest:
+    data = digest_data(svc, at, ledger)
     env = environment(svc.settings.rules_dir, svc.settings.office)
     subject = render(env, "digest_subject.txt", **data).strip()
     return Digest(data["today"], subject, render(env, "digest.txt", **data),

@@ -6,11 +6,12 @@ from __future__ import annotations
 
 from datetime import date, datetime, timedelta
 
-from ingestd.notify.jobs import enqueue_mail, send_outbox
-from ingestd.notify.render import period_vi
+from ingestd.notify.outbox import enqueue_mail, send_outbox
 from ingestd.reports.quarterly import build, render
 from ingestd.services import Services
+from ingestd.statusview import Ledger
 from ingestd.store.outbox_repo import OutboxRepo
+from ingestd.vocabulary import period_vi
 
 
 def due_date(svc: Services, quarter_end: date) -> date:
@@ -28,7 +29,8 @@ def last_quarter(svc: Services, at: datetime) -> tuple[str, date, date]:
 
 
 def quarterly_job(svc: Services, at: datetime, transport=None,  # type: ignore[no-untyped-def]
-                  quarter: tuple[str, date, date] | None = None) -> str | None:
+                  quarter: tuple[str, date, date] | None = None,
+                  ledger: Ledger | None = None) -> str | None:
     """Build and mail the report of ``quarter`` once (key ``quarterly:LABEL``). Without one
     (the daemon), the quarter that ended, and only from the configured working day of the
     following month. Returns the label when it was queued now."""
@@ -45,7 +47,7 @@ def quarterly_job(svc: Services, at: datetime, transport=None,  # type: ignore[n
     if repo.exists(key):
         send_outbox(svc, at, transport, kinds=("report",))
         return None
-    c = build(svc, start, end, label, at)
+    c = build(svc, start, end, label, at, ledger)
     if not c.reports:
         return None                     # nothing was due that quarter: nothing to report
     files = render(svc, c, at)

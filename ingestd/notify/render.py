@@ -3,40 +3,13 @@ of the same name in ``rules/templates/``."""
 
 from __future__ import annotations
 
-from datetime import date, datetime
 from pathlib import Path
 
 from jinja2 import ChoiceLoader, Environment, FileSystemLoader, PackageLoader, StrictUndefined
 
-from ingestd.calendar import weekday_vi
 from ingestd.config import OfficeSettings
 from ingestd.read.vntext import nfc
-from ingestd.vocabulary import EVENT_VI, STATE_VI
-
-_ROMAN = {"1": "I", "2": "II", "3": "III", "4": "IV"}
-
-
-def period_vi(label: str | None) -> str:
-    """2019-Q2 -> quý II/2019; 2019-H1 -> 6 tháng đầu năm 2019; 2019-05 -> tháng 5/2019."""
-    if not label:
-        return ""
-    year, _, rest = label.partition("-")
-    if not rest:
-        return f"năm {year}"
-    if rest.startswith("Q"):
-        return f"quý {_ROMAN[rest[1]]}/{year}"
-    if rest.startswith("H"):
-        return f"6 tháng {'đầu' if rest == 'H1' else 'cuối'} năm {year}"
-    return f"tháng {int(rest)}/{year}"
-
-
-def date_vi(d: date | datetime) -> str:
-    return f"{d.day:02d}/{d.month:02d}/{d.year}"
-
-
-def day_vi(d: date | datetime) -> str:
-    day = d.date() if isinstance(d, datetime) else d
-    return f"{weekday_vi(day)}, ngày {date_vi(day)}"
+from ingestd.vocabulary import EVENT_VI, STATE_VI, date_vi, day_vi, period_vi
 
 
 def environment(rules_dir: Path | None = None, office: OfficeSettings | None = None) -> Environment:

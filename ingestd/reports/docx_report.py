@@ -13,10 +13,10 @@ import io
 from datetime import datetime
 from typing import Any
 
-from ingestd.notify.render import date_vi
 from ingestd.read.vntext import nfc
 from ingestd.reports.compliance import Compliance, UnitCompliance, did_not, did_well
 from ingestd.services import Services
+from ingestd.vocabulary import date_vi
 
 # Widths in cm of the per-unit table (16 cm of text width): every header word fits its column
 HEADERS = ["TT", "Đơn vị", "Phải gửi", "Đúng hạn", "Chậm (ngày)", "Không gửi", "Tỷ lệ đúng hạn",

@@ -10,9 +10,9 @@ from pathlib import Path
 from typing import Any
 
 from ingestd.errors import IngestdError
-from ingestd.notify.render import date_vi
 from ingestd.reports.compliance import Compliance, did_not, did_well
 from ingestd.services import Services
+from ingestd.vocabulary import date_vi
 
 
 def context(svc: Services, c: Compliance, at: datetime, range_vi: str) -> dict[str, Any]:

@@ -11,21 +11,22 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
 from ingestd.cells import csv_text, xlsx_row
-from ingestd.notify.render import date_vi, period_vi
 from ingestd.read.vntext import nfc
 from ingestd.reports.compliance import Compliance, UnitCompliance, compliance
 from ingestd.rules.model import Scoring
 from ingestd.services import Services
-from ingestd.statusview import compute
+from ingestd.statusview import Ledger, ledger_at
+from ingestd.vocabulary import date_vi, period_vi
 
 COLUMNS = ["Xếp hạng", "Mã đơn vị", "Đơn vị", "Nhóm", "Phải gửi", "Đúng hạn", "Chậm",
            "Tổng số ngày chậm", "Chậm nhiều nhất (ngày)", "Không gửi", "Chưa đến hạn", "Miễn",
            "Tỷ lệ đúng hạn (%)", "Điểm"]
 
 
-def build(svc: Services, start: date, end: date, label: str, at: datetime) -> Compliance:
+def build(svc: Services, start: date, end: date, label: str, at: datetime,
+          ledger: Ledger | None = None) -> Compliance:
     since = datetime.combine(start, datetime.min.time(), tzinfo=svc.settings.timezone)
-    statuses = compute(svc, at, since=since - timedelta(days=1))
+    statuses = ledger_at(svc, at, ledger).statuses(since=since - timedelta(days=1))
     return compliance(svc.rules, statuses, start, end, label, svc.settings.timezone)
 
 

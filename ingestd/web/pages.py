@@ -15,7 +15,6 @@ from ingestd.daemon_health import fault_line, fault_summary, source_health
 from ingestd.errors import NotFoundError, RulesError
 from ingestd.evidence import read_evidence
 from ingestd.ledger import EXEMPT, LATE, MISSING, ON_TIME, PENDING, ReportStatus
-from ingestd.notify.render import period_vi
 from ingestd.read.document import Document
 from ingestd.read.edxml import looks_like_edxml
 from ingestd.registerview import (
@@ -30,7 +29,7 @@ from ingestd.statusview import as_json, compute, due_explained, due_vi
 from ingestd.store.accounts import LoggedIn
 from ingestd.store.db import from_db
 from ingestd.store.repo import RegisterFilter, parse_rid, rid
-from ingestd.vocabulary import SIGNATURE_VI
+from ingestd.vocabulary import SIGNATURE_VI, period_vi
 from ingestd.web import params
 from ingestd.web.charts import trend_svg
 from ingestd.web.errors import error_response
