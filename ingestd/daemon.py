@@ -166,7 +166,7 @@ class Daemon:
         """A job's fault (a full outbox_dir, the database down, a template error) is logged
         and put in the next digest; the other jobs still run."""
         return guarded("job", fn, default,
-                       lambda m: self.svc.store.add_event("job_failed", f"{name}: {m}"), job=name)
+                       lambda m: self.svc.store.health.add_event("job_failed", f"{name}: {m}"), job=name)
 
     def heartbeat(self) -> list[str]:
         return guarded("heartbeat", self._heartbeat, [])
@@ -192,7 +192,7 @@ class Daemon:
                 rules = load_rules(settings.rules_dir)
             except IngestdError as exc:
                 log.error("reload failed: keeping the rules in force", error=str(exc))
-                self.svc.store.add_event("rules_reload_failed", str(exc))
+                self.svc.store.health.add_event("rules_reload_failed", str(exc))
                 return False
             old = self.svc
             pending = [k for k in RESTART_KEYS if getattr(settings, k) != getattr(old.settings, k)]

@@ -16,7 +16,7 @@ def source_health(svc: Services, at: datetime | None = None) -> list[dict[str, A
     now = datetime.now(UTC)
     tz = svc.settings.timezone
     limit = timedelta(minutes=svc.settings.heartbeat_minutes)
-    states = {s.key: s for s in svc.store.source_states()}
+    states = {s.key: s for s in svc.store.health.source_states()}
     out = []
     for key in source_keys(svc.settings):
         st = states.get(key)

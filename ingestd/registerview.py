@@ -13,8 +13,8 @@ from ingestd.evidence import SignatureVerdict, read_evidence
 from ingestd.read.document import Document
 from ingestd.services import Services
 from ingestd.store.db import from_db
+from ingestd.store.ids import rid
 from ingestd.store.models import Assignment, Receipt
-from ingestd.store.repo import rid
 from ingestd.vocabulary import ACTION_VI, REVIEW_STATES, STATE_VI, STEP_VI
 
 __all__ = ["ACTION_VI", "REVIEW_STATES", "STATE_VI", "decision_line", "explain_lines",
@@ -47,7 +47,7 @@ def receipt_dicts(svc: Services, rows: list[Receipt], suggested: bool = False) -
     ids = [r.id for r in rows if r.id is not None]
     found = svc.store.matches_of(ids)
     assigned: dict[int, list[dict[str, str | None]]] = {}
-    for a in svc.store.assignments_of(ids):
+    for a in svc.store.decisions.of_receipts(ids):
         if a.receipt_id is not None and a.active and a.action == "assign":
             assigned.setdefault(a.receipt_id, []).append({"report": a.report, "period": a.period})
     out = []

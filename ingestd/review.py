@@ -12,8 +12,8 @@ from ingestd.evidence import read_evidence
 from ingestd.pipeline import rematch
 from ingestd.services import Services
 from ingestd.store.db import utcnow
+from ingestd.store.ids import rid
 from ingestd.store.models import Assignment
-from ingestd.store.repo import rid
 from ingestd.vocabulary import ReceiptState
 
 
@@ -42,7 +42,7 @@ def assign(svc: Services, receipt_id: int, unit: str, actor: str, report: str | 
     name the report, or undo the earlier decision first."""
     _check(svc, unit, report, period)
     book, r = svc.rules, svc.store.get(receipt_id)
-    active = [a for a in svc.store.assignments(receipt_id) if a.active and a.action == "assign"]
+    active = [a for a in svc.store.decisions.all(receipt_id) if a.active and a.action == "assign"]
     if active and report is None:
         done = ", ".join(f"{a.unit} {a.report} {a.period or ''}".strip() for a in active)
         raise DecisionError(f"{rid(receipt_id)} đã được gán ({done}); muốn tính thêm một báo cáo "
@@ -69,7 +69,7 @@ def assign(svc: Services, receipt_id: int, unit: str, actor: str, report: str | 
         a = Assignment(receipt_id=receipt_id, unit=unit, report=report_id, period=per,
                        exempt=False, kind="assign", reason=reason, actor=_actor(actor),
                        created_at=now)
-        svc.store.add_assignment(a, mark_receipt=ReceiptState.MATCHED)
+        svc.store.decisions.add(a, mark_receipt=ReceiptState.MATCHED)
         made.append(a)
     return made
 
@@ -84,7 +84,7 @@ def exempt(svc: Services, unit: str, report: str, reason: str, actor: str,
         raise DecisionError(f"đơn vị {unit} không thuộc diện phải gửi {report}")
     a = Assignment(receipt_id=receipt_id, unit=unit, report=report, period=period, exempt=True,
                    kind="exempt", reason=reason.strip(), actor=_actor(actor), created_at=utcnow())
-    svc.store.add_assignment(a)
+    svc.store.decisions.add(a)
     return a
 
 
@@ -101,17 +101,17 @@ def extend(svc: Services, unit: str, report: str, until: date, reason: str, acto
     if rep.periodic and not period:
         raise DecisionError(f"{report} là báo cáo định kỳ; hãy ghi kỳ được gia hạn (--period)")
     if any(a.active and a.action == "extend" and (a.unit, a.report, a.period) == (unit, report, period)
-           for a in svc.store.assignments()):
+           for a in svc.store.decisions.all()):
         raise DecisionError(f"{unit} đã được gia hạn {report} {period or ''}; muốn đổi ngày thì "
                             "hoàn tác lần gia hạn trước".replace("  ", " "))
     now = utcnow()
     a = Assignment(receipt_id=receipt_id, unit=unit, report=report, period=period, exempt=False,
                    kind="extend", extended_until=until, reason=reason.strip(), actor=_actor(actor),
                    created_at=now)
-    svc.store.add_assignment(a)
+    svc.store.decisions.add(a)
     if receipt_id is not None and not any(d.active and d.action in ("assign", "ignore")
-                                          for d in svc.store.assignments(receipt_id)):
-        svc.store.add_assignment(
+                                          for d in svc.store.decisions.all(receipt_id)):
+        svc.store.decisions.add(
             Assignment(receipt_id=receipt_id, unit=unit, report="", exempt=False, kind="ignore",
                        reason=f"thư xin gia hạn: đã gia hạn {report} đến {until:%d/%m/%Y}",
                        actor=_actor(actor), created_at=now), mark_receipt=ReceiptState.IGNORED)
@@ -123,17 +123,17 @@ def ignore(svc: Services, receipt_id: int, reason: str, actor: str) -> Assignmen
     if not reason or not reason.strip():
         raise DecisionError("bỏ qua thư cần ghi lý do")
     r = svc.store.get(receipt_id)
-    if any(a.active and a.action in ("assign", "ignore") for a in svc.store.assignments(receipt_id)):
+    if any(a.active and a.action in ("assign", "ignore") for a in svc.store.decisions.all(receipt_id)):
         raise DecisionError(f"{rid(receipt_id)} đã có quyết định; hãy hoàn tác trước")
     a = Assignment(receipt_id=receipt_id, unit=r.unit or "", report="", exempt=False,
                    kind="ignore", reason=reason.strip(), actor=_actor(actor), created_at=utcnow())
-    svc.store.add_assignment(a, mark_receipt=ReceiptState.IGNORED)
+    svc.store.decisions.add(a, mark_receipt=ReceiptState.IGNORED)
     return a
 
 
 def undo(svc: Services, decision_id: int, actor: str, reason: str | None = None) -> Assignment:
     """Undo a decision; a receipt with no decision left is matched again by the engine."""
-    a = svc.store.undo_assignment(decision_id, _actor(actor), reason)
+    a = svc.store.decisions.undo(decision_id, _actor(actor), reason)
     if a.receipt_id is not None and a.action not in ("exempt", "extend"):
         rematch(svc, a.receipt_id)
     return a
@@ -144,13 +144,13 @@ def unassign(svc: Services, actor: str, receipt_id: int | None = None, unit: str
              reason: str | None = None) -> list[Assignment]:
     """Undo every active decision of a receipt, or the exemption of a unit for a report."""
     if receipt_id is not None:
-        targets = [a for a in svc.store.assignments(receipt_id) if a.active]
+        targets = [a for a in svc.store.decisions.all(receipt_id) if a.active]
         if not targets:
             raise DecisionError(f"{rid(receipt_id)} không có quyết định nào đang có hiệu lực")
     else:
         if not unit or not report:
             raise DecisionError("ghi mã biên nhận, hoặc đơn vị và báo cáo của việc miễn")
-        targets = [a for a in svc.store.assignments() if a.active and a.action == "exempt"
+        targets = [a for a in svc.store.decisions.all() if a.active and a.action == "exempt"
                    and a.unit == unit and a.report == report and a.period == period]
         if not targets:
             raise DecisionError(f"không có việc miễn {unit} cho {report} {period or ''}".rstrip())

@@ -18,7 +18,7 @@ def compute(svc: Services, at: datetime, report: str | None = None,
             period: str | None = None, since: datetime | None = None) -> list[ReportStatus]:
     counted, exemptions = svc.store.counted(at)
     return status_cells(svc.rules, svc.calendar, counted, exemptions, at, report, period, since,
-                        svc.store.extensions())
+                        svc.store.decisions.extensions())
 
 
 class Ledger:

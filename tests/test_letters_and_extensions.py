@@ -93,7 +93,7 @@ def test_an_extension_moves_the_deadline_and_can_be_undone(project, cli, tmp_pat
 def _decisions(project):
     svc = project.services()
     try:
-        return svc.store.assignments()
+        return svc.store.decisions.all()
     finally:
         svc.close()
 

@@ -168,7 +168,7 @@ def test_an_admin_saves_a_draft_and_the_rules_track_it(drafted):
     try:
         got = DraftsRepo(svc.store).get(row.id)
         assert got.state == "saved" and got.saved_by == "admin" and got.saved_file == "directives/moi.toml"
-        [event] = [e for e in svc.store.events(datetime(2000, 1, 1, tzinfo=TZ)) if e.kind == "directive_saved"]
+        [event] = [e for e in svc.store.health.events(datetime(2000, 1, 1, tzinfo=TZ)) if e.kind == "directive_saved"]
         assert "admin" in event.message and "moi.toml" in event.message
     finally:
         svc.close()

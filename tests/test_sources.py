@@ -230,8 +230,8 @@ def test_a_source_that_cannot_be_read_is_recorded_on_its_health(kind, store, tmp
         backend.path.rename(tmp_path / "moved-away")
         with pytest.raises(SourceError), backend.source(store) as source:
             store_incoming(store, source)
-    assert store.source_state(source.key).last_error
-    assert store.source_state(source.key).last_error_at is not None
+    assert store.health.source_state(source.key).last_error
+    assert store.health.source_state(source.key).last_error_at is not None
 
 
 def test_a_failing_folder_is_recorded_once_by_intake(dovecot, store, tmp_path, monkeypatch):
@@ -242,12 +242,12 @@ def test_a_failing_folder_is_recorded_once_by_intake(dovecot, store, tmp_path, m
     backend.deliver(1, T0)
     account = replace(backend.account, folders=("INBOX", "Missing"))
     recorded: list[tuple[str, str]] = []
-    real = store.source_error
-    monkeypatch.setattr(store, "source_error", lambda k, m: (recorded.append((k, m)), real(k, m)))
+    real = store.health.source_error
+    monkeypatch.setattr(store.health, "source_error", lambda k, m: (recorded.append((k, m)), real(k, m)))
     with pytest.raises(FolderFailed):
         poll_account(account, store)
     assert [k for k, _ in recorded] == ["imap:vanthu/Missing"]
-    assert store.source_state("imap:vanthu/INBOX").last_ok_at is not None
+    assert store.health.source_state("imap:vanthu/INBOX").last_ok_at is not None
     recorded.clear()
     with pytest.raises(SourceError):
         poll_account(replace(account, port=1), store)
@@ -272,4 +272,4 @@ def test_a_gateway_file_another_node_settled_is_not_a_fault(store, tmp_path):
     assert sorted(p.name for p in (backend.path / "processed").iterdir()) == \
         ["000.edxml", "001.edxml", "002.edxml"]
     assert poll(backend, store).new == 0
-    assert store.source_state(first.key).last_error is None
+    assert store.health.source_state(first.key).last_error is None

@@ -126,7 +126,7 @@ def test_a_version_1_schema_is_migrated_with_its_data(db_url, tmp_path):
     again = Store(db_url, BlobStore(tmp_path / "store"))
     try:
         assert again.version == LATEST == 5
-        [decision] = again.assignments(added.id)           # v3: the clerk's decision kept
+        [decision] = again.decisions.all(added.id)           # v3: the clerk's decision kept
         assert decision.action == "assign" and decision.active and decision.actor == "vanthu"
         assert again.get(added.id).message_id == "m1@laichau.gov.vn"
         assert again.claim_pending("me:1", 10) == [added.id]
@@ -159,7 +159,7 @@ def test_a_real_version_1_database_file_is_migrated_and_keeps_its_story(tmp_path
         with store.engine.connect() as conn:
             assert not inspect(conn).has_table("schema_version")
         assert store.count_by_state() == {"matched": 50, "review": 4, "ignored": 2}
-        [decision] = store.assignments(4)
+        [decision] = store.decisions.all(4)
         assert decision.action == "assign" and decision.active and decision.unit == "so-ldtbxh"
     finally:
         store.close()

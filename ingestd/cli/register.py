@@ -85,12 +85,12 @@ def unmatched(args: argparse.Namespace, settings: Settings) -> int:
 def explain(args: argparse.Namespace, settings: Settings) -> int:
     from ingestd.registerview import explain_lines
     from ingestd.services import open_services
-    from ingestd.store.repo import parse_rid
+    from ingestd.store.ids import parse_rid
 
     svc = open_services(settings, rules_required=False)
     try:
         r = svc.store.get(parse_rid(args.receipt))
-        write("\n".join(explain_lines(r, svc.store.assignments(r.id), settings.timezone)))
+        write("\n".join(explain_lines(r, svc.store.decisions.all(r.id), settings.timezone)))
     finally:
         svc.close()
     return 0
@@ -112,7 +112,7 @@ def _actor(args: argparse.Namespace) -> str:
 def assign(args: argparse.Namespace, settings: Settings) -> int:
     from ingestd import review
     from ingestd.services import open_services
-    from ingestd.store.repo import parse_rid, rid
+    from ingestd.store.ids import parse_rid, rid
 
     svc = open_services(settings)
     try:
@@ -139,7 +139,7 @@ def assign(args: argparse.Namespace, settings: Settings) -> int:
 def extend(args: argparse.Namespace, settings: Settings) -> int:
     from ingestd import moments, review
     from ingestd.services import open_services
-    from ingestd.store.repo import parse_rid
+    from ingestd.store.ids import parse_rid
 
     try:
         until = moments.parse_day(args.until, "--until")
@@ -161,7 +161,7 @@ def extend(args: argparse.Namespace, settings: Settings) -> int:
 def ignore(args: argparse.Namespace, settings: Settings) -> int:
     from ingestd import review
     from ingestd.services import open_services
-    from ingestd.store.repo import parse_rid, rid
+    from ingestd.store.ids import parse_rid, rid
 
     svc = open_services(settings)
     try:
@@ -178,7 +178,7 @@ def unassign(args: argparse.Namespace, settings: Settings) -> int:
     from ingestd import review
     from ingestd.registerview import decision_line
     from ingestd.services import open_services
-    from ingestd.store.repo import parse_rid
+    from ingestd.store.ids import parse_rid
 
     svc = open_services(settings)
     try:

@@ -24,8 +24,8 @@ from ingestd.registerview import receipt_dicts
 from ingestd.services import Services
 from ingestd.statusview import Ledger, ledger_at
 from ingestd.store.db import from_db
+from ingestd.store.ids import rid
 from ingestd.store.outbox_repo import OutboxRepo
-from ingestd.store.repo import rid
 from ingestd.vocabulary import ReceiptState
 
 log = structlog.get_logger("ingestd.notify")
@@ -57,7 +57,7 @@ def queue_acknowledgements(svc: Services, at: datetime, ledger: Ledger | None = 
     book, tz = svc.rules, svc.settings.timezone
     first = {(s.report, s.period, c.unit): c.receipt for s in ledger_at(svc, at, ledger).statuses()
              for c in s.cells}
-    clerk_decided = {a.receipt_id for a in svc.store.assignments_of([r.id for r in rows if r.id])
+    clerk_decided = {a.receipt_id for a in svc.store.decisions.of_receipts([r.id for r in rows if r.id])
                      if a.active and a.action == "assign"}
     env = environment(svc.settings.rules_dir, svc.settings.office)
     queued = 0

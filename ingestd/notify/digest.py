@@ -16,8 +16,8 @@ from ingestd.services import Services
 from ingestd.statusview import Ledger, ledger_at
 from ingestd.store.db import from_db
 from ingestd.store.drafts_repo import DraftsRepo
+from ingestd.store.ids import rid
 from ingestd.store.outbox_repo import SENT, OutboxRepo
-from ingestd.store.repo import rid
 from ingestd.vocabulary import REVIEW_STATES, SIGNATURE_VI
 
 OPEN_WINDOW_DAYS = 90
@@ -119,7 +119,7 @@ def digest_data(svc: Services, at: datetime, ledger: Ledger | None = None) -> di
         title = titles.get(o.report or "", o.report or "?")
         per_report[title] = per_report.get(title, 0) + 1
     events = [{"at": from_db(e.at).astimezone(tz).strftime("%d/%m %H:%M"), "kind": e.kind,
-               "message": e.message} for e in svc.store.events(at - timedelta(days=1))]
+               "message": e.message} for e in svc.store.health.events(at - timedelta(days=1))]
     health = source_health(svc, at)
     fault = fault_line(fault_summary(svc))
     overdue = [o for o in open_reports if o["overdue"] and o["missing"]]

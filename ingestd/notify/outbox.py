@@ -25,9 +25,9 @@ from ingestd.notify.transport import Transport, transport_for
 from ingestd.services import Services
 from ingestd.statusview import compute
 from ingestd.store.db import from_db, to_db, utcnow
+from ingestd.store.ids import owner_id
 from ingestd.store.models import Outbox
 from ingestd.store.outbox_repo import OutboxRepo
-from ingestd.store.repo import owner_id
 
 log = structlog.get_logger("ingestd.notify")
 SMTP_POLICY = email.policy.SMTP     # CRLF line ends: smtplib sends bytes as they are

@@ -21,7 +21,8 @@ from ingestd.pipeline.stages import (
 from ingestd.read.document import Document
 from ingestd.services import Services
 from ingestd.store.db import from_db
-from ingestd.store.repo import Fault, Outcome, owner_id
+from ingestd.store.ids import owner_id
+from ingestd.store.repo import Fault, Outcome
 
 WAIT_SECONDS = 1.0          # how long to wait for results before looking at ``stop`` again
 
@@ -81,7 +82,7 @@ def reprocess(svc: Services, reread: bool = False) -> ProcessSummary:
     summary = ProcessSummary()
     ctx = context(svc)
     ids = svc.store.all_ids()
-    decided = {a.receipt_id: a.action for a in svc.store.assignments()
+    decided = {a.receipt_id: a.action for a in svc.store.decisions.all()
                if a.active and a.action != "exempt"}
     with ReaderPool(svc.settings.workers, ctx) as pool:
         for i in range(0, len(ids), 200):

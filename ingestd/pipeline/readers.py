@@ -37,7 +37,8 @@ import structlog
 from ingestd.pipeline.stages import Context, Job, read_and_match
 from ingestd.read import guard
 from ingestd.read.sandbox import die_with_parent, limit_added_memory, memory_bytes
-from ingestd.store.repo import Fault, Outcome, rid
+from ingestd.store.ids import rid
+from ingestd.store.repo import Fault, Outcome
 
 log = structlog.get_logger("ingestd.readers")
 RECYCLE_AFTER = 100             # messages per reader before a fresh one takes over

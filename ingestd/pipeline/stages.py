@@ -23,8 +23,9 @@ from ingestd.sender_trust import Trust
 from ingestd.services import Services
 from ingestd.sources.kinds import trusted_channel
 from ingestd.store.db import from_db
+from ingestd.store.ids import rid
 from ingestd.store.models import Receipt
-from ingestd.store.repo import Fault, Outcome, Store, rid
+from ingestd.store.repo import Fault, Outcome, Store
 from ingestd.vocabulary import ReceiptState
 
 log = structlog.get_logger("ingestd.pipeline")

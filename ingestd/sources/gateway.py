@@ -24,7 +24,8 @@ from ingestd.read.edxml import parse_tree, trace_time
 from ingestd.sources.base import Broken, Incoming, Item, Stored
 from ingestd.sources.gateway_config import GatewayInbox
 from ingestd.sources.kinds import source_key
-from ingestd.store.repo import Store, rid
+from ingestd.store.ids import rid
+from ingestd.store.repo import Store
 
 log = structlog.get_logger("ingestd.sources")
 _SUFFIXES = (".edxml", ".xml")

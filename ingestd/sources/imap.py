@@ -60,7 +60,7 @@ class ImapFolder:
     def __init__(self, client: IMAPClient, account: ImapAccount, folder: str, store: Store):
         self.client, self.account, self.folder, self.store = client, account, folder, store
         self.key = folder_key(account, folder)
-        self.state = store.source_state(self.key)
+        self.state = store.health.source_state(self.key)
         self.uidvalidity = 0
         self.batch_uids: list[int] = []
         self.held = False           # a message of this poll was not stored: keep the UID before it
@@ -76,7 +76,7 @@ class ImapFolder:
         uids = sorted(u for u in self.client.search(["UID", f"{last + 1}:*"]) if u > last)
         if not uids and self.state.uidvalidity != self.uidvalidity:
             self.state.uidvalidity = self.uidvalidity
-            self.store.save_source_state(self.state)
+            self.store.health.save_source_state(self.state)
         size = self.account.batch_size
         for i in range(0, len(uids), size):
             self.batch_uids = uids[i:i + size]
@@ -108,10 +108,10 @@ class ImapFolder:
         if missed and not self.held:
             self.held = True
             self.state.uidvalidity, self.state.last_uid = self.uidvalidity, min(missed) - 1
-            self.store.save_source_state(self.state)
+            self.store.health.save_source_state(self.state)
         if not self.held:
             self.state.uidvalidity, self.state.last_uid = self.uidvalidity, max(self.batch_uids)
-            self.store.save_source_state(self.state)
+            self.store.health.save_source_state(self.state)
 
 
 def _after_fetch(client: IMAPClient, account: ImapAccount, uids: list[int]) -> None:

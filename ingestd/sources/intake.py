@@ -108,7 +108,7 @@ def store_incoming(store: Store, source: Source,
             _record_error(store, source.key, exc)
         raise
     if source.health:
-        store.source_ok(source.key)
+        store.health.source_ok(source.key)
     return summary
 
 
@@ -122,14 +122,14 @@ def record_failure(store: Store, keys: list[str], exc: Exception | str) -> None:
     text = one_line(exc)
     try:
         for key in keys:
-            store.source_error(key, text)
+            store.health.source_error(key, text)
     except Exception:  # noqa: BLE001 - the database itself may be what failed
         pass
 
 
 def record_alive(store: Store, key: str) -> None:
     """A source that waits on its server (IMAP IDLE) and hears from it is healthy."""
-    store.source_ok(key)
+    store.health.source_ok(key)
 
 
 class ItemsSource:

@@ -27,17 +27,18 @@ from sqlmodel import Session, col, select
 from ingestd.backoff import backoff_seconds
 from ingestd.errors import NotFoundError
 from ingestd.evidence import MatchResult, ReportMatch
-from ingestd.ledger import Counted, Exemption, Extension
+from ingestd.ledger import Counted, Exemption
 from ingestd.read.document import Document
 from ingestd.store.blobs import BlobStore
 from ingestd.store.db import from_db, make_engine, migrate, to_db, utcnow
+from ingestd.store.decisions_repo import Decisions
+from ingestd.store.health_repo import Health
+from ingestd.store.ids import rid
 from ingestd.store.models import (
     Assignment,
-    Event,
     Receipt,
     ReceiptFault,
     ReceiptMatch,
-    SourceState,
 )
 from ingestd.vocabulary import ReceiptState
 
@@ -79,23 +80,6 @@ class Fault:
     receipt_id: int
     kind: str              # storage (the blob cannot be read) | reader (the reader crashed)
     message: str
-
-
-def owner_id() -> str:
-    """Who holds a lease: host and process, so a dead local holder can be recognised."""
-    return f"{socket.gethostname()}:{os.getpid()}"
-
-
-def rid(receipt_id: int) -> str:
-    return f"r-{receipt_id:06d}"
-
-
-def parse_rid(text: str) -> int:
-    m = re.fullmatch(r"(?:r-?)?0*(\d{1,18})", text.strip(), re.IGNORECASE)
-    if not m:
-        raise NotFoundError(f'"{text}" không phải mã biên nhận; dùng mã mà `ingestd receipts` '
-                            "hiển thị, ví dụ r-000123")
-    return int(m.group(1))
 
 
 @dataclass(frozen=True)
@@ -150,6 +134,8 @@ class Store:
         self.engine = make_engine(database_url)
         self.blobs = blobs
         self.version = migrate(self.engine)
+        self.decisions = Decisions(self)
+        self.health = Health(self)
 
     @contextmanager
     def session(self) -> Iterator[Session]:
@@ -496,112 +482,3 @@ class Store:
                               col(Assignment.exempt).is_(True),
                               col(Assignment.undone_at).is_(None)))]
         return counted, exemptions
-
-    def add_assignment(self, a: Assignment, mark_receipt: str | None = None) -> None:
-        with self.session() as s:
-            s.add(a)
-            if a.receipt_id is not None and mark_receipt:
-                row = s.get(Receipt, a.receipt_id)
-                assert row is not None
-                verb = "bỏ qua" if a.action == "ignore" else "gán"
-                row.state, row.unit = mark_receipt, a.unit or row.unit
-                row.reason = f"{verb} bởi {a.actor}" + (f": {a.reason}" if a.reason else "")
-                s.add(row)
-            s.commit()
-
-    def undo_assignment(self, assignment_id: int, actor: str, reason: str | None) -> Assignment:
-        """Mark a decision undone (it stays in the audit trail). The receipt, if any, goes back
-        to ``new`` so the engine decides again with the current rules."""
-        with self.session() as s:
-            a = s.get(Assignment, assignment_id)
-            if a is None or not a.active:
-                raise NotFoundError(f"không có quyết định số {assignment_id} đang có hiệu lực")
-            a.undone_at, a.undone_by, a.undo_reason = utcnow(), actor, reason
-            s.add(a)
-            if a.receipt_id is not None and a.action not in ("exempt", "extend"):
-                still = s.exec(select(Assignment).where(
-                    Assignment.receipt_id == a.receipt_id, col(Assignment.undone_at).is_(None),
-                    Assignment.id != a.id, col(Assignment.exempt).is_(False))).first()
-                if still is None:
-                    row = s.get(Receipt, a.receipt_id)
-                    assert row is not None
-                    row.state, row.reason, row.lease_owner, row.lease_until = NEW, None, None, None
-                    s.add(row)
-            s.commit()
-            return a
-
-    def assignments_of(self, receipt_ids: list[int]) -> list[Assignment]:
-        out: list[Assignment] = []
-        with self.session() as s:
-            for i in range(0, len(receipt_ids), 500):
-                out.extend(s.exec(select(Assignment).where(
-                    col(Assignment.receipt_id).in_(receipt_ids[i:i + 500]))))
-        return out
-
-    def assignment(self, assignment_id: int) -> Assignment:
-        with self.session() as s:
-            a = s.get(Assignment, assignment_id)
-        if a is None:
-            raise NotFoundError(f"không có quyết định số {assignment_id}")
-        return a
-
-    def assignments(self, receipt_id: int | None = None) -> list[Assignment]:
-        with self.session() as s:
-            q = select(Assignment).order_by(col(Assignment.id))
-            if receipt_id is not None:
-                q = q.where(Assignment.receipt_id == receipt_id)
-            return list(s.exec(q))
-
-    def extensions(self) -> list[Extension]:
-        """Extensions in force, for the ledger."""
-        with self.session() as s:
-            rows = s.exec(select(Assignment).where(Assignment.kind == "extend",
-                                                   col(Assignment.undone_at).is_(None)))
-            return [Extension(a.report, a.period, a.unit, a.extended_until, a.reason or "")
-                    for a in rows if a.extended_until is not None]
-
-    def exemptions(self, report: str | None = None, unit: str | None = None) -> list[Assignment]:
-        """Exemptions and extensions in force (not undone), for a report and/or a unit."""
-        with self.session() as s:
-            q = select(Assignment).where(col(Assignment.undone_at).is_(None),
-                                         or_(col(Assignment.kind).in_(("exempt", "extend")),
-                                             (col(Assignment.kind).is_(None)) & col(Assignment.exempt)))
-            if report is not None:
-                q = q.where(Assignment.report == report)
-            if unit is not None:
-                q = q.where(Assignment.unit == unit)
-            return list(s.exec(q.order_by(col(Assignment.id))))
-
-    # -- sources and events -------------------------------------------------------------------
-    def source_state(self, key: str) -> SourceState:
-        with self.session() as s:
-            return s.get(SourceState, key) or SourceState(key=key)
-
-    def source_states(self) -> list[SourceState]:
-        with self.session() as s:
-            return list(s.exec(select(SourceState).order_by(col(SourceState.key))))
-
-    def save_source_state(self, state: SourceState) -> None:
-        with self.session() as s:
-            s.merge(state)
-            s.commit()
-
-    def source_ok(self, key: str, at: datetime | None = None) -> None:
-        state = self.source_state(key)
-        state.last_ok_at = to_db(at) if at else utcnow()
-        self.save_source_state(state)
-
-    def source_error(self, key: str, message: str) -> None:
-        state = self.source_state(key)
-        state.last_error, state.last_error_at = message[:2000], utcnow()
-        self.save_source_state(state)
-
-    def add_event(self, kind: str, message: str) -> None:
-        with self.session() as s:
-            s.add(Event(at=utcnow(), kind=kind, message=message))
-            s.commit()
-
-    def events(self, since: datetime) -> list[Event]:
-        with self.session() as s:
-            return list(s.exec(select(Event).where(Event.at >= to_db(since))
-                               .order_by(col(Event.at))))

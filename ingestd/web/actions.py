@@ -14,7 +14,7 @@ from ingestd import review
 from ingestd.errors import DecisionError, IngestdError
 from ingestd.registerview import ACTION_VI
 from ingestd.store.accounts import LoggedIn
-from ingestd.store.repo import parse_rid
+from ingestd.store.ids import parse_rid
 from ingestd.web.errors import BadRequest
 from ingestd.web.pages import receipt_page
 from ingestd.web.render import console_of, flash

@@ -76,7 +76,7 @@ def save(request: Request, who: LoggedIn, form: dict[str, Any]) -> Response:
                                       problems=[str(p) for p in exc.problems], typed=typed)
     store = console.services().store
     repo.mark_saved(d.id, f"directives/{path.name}", who.user.name)
-    store.add_event("directive_saved", f"{who.user.name} lưu rules/directives/{path.name} "
+    store.health.add_event("directive_saved", f"{who.user.name} lưu rules/directives/{path.name} "
                                        f"(văn bản {d.number or '?'}) từ bản nháp #{d.id}")
     return back_to(request, "/drafts", ok=f"Đã lưu rules/directives/{path.name}; ingestd theo "
                                           "dõi văn bản này từ lần đọc quy tắc tới.")

@@ -28,7 +28,8 @@ from ingestd.rules import load_rules
 from ingestd.statusview import as_json, compute, due_explained, due_vi
 from ingestd.store.accounts import LoggedIn
 from ingestd.store.db import from_db
-from ingestd.store.repo import RegisterFilter, parse_rid, rid
+from ingestd.store.ids import parse_rid, rid
+from ingestd.store.repo import RegisterFilter
 from ingestd.vocabulary import SIGNATURE_VI, period_vi
 from ingestd.web import params
 from ingestd.web.charts import trend_svg
@@ -107,7 +108,7 @@ def report_page(request: Request, who: LoggedIn, form: dict[str, Any]) -> Respon
                 for u in svc.rules.units.values()}
     cells = sorted(s.cells, key=lambda c: (group_of.get(c.unit, ""), STATUS_ORDER.index(c.status),
                                            names.get(c.unit, c.unit)))
-    exempted = [a for a in svc.store.exemptions(report=report_id)
+    exempted = [a for a in svc.store.decisions.exemptions(report=report_id)
                 if a.period is None or a.period == s.period]
     return render(request, who, "report.html", s=s, summary=_summary(s), cells=cells, names=names,
                   group_of=group_of,
@@ -141,7 +142,7 @@ def unit_page(request: Request, who: LoggedIn, form: dict[str, Any]) -> Response
     trend = console.trend(at)
     return render(request, who, "unit.html", unit=unit, quarter=quarter,
                   chart=trend_svg(trend.units[unit.id], f"Tỷ lệ đúng hạn của {unit.name}"),
-                  exempted=svc.store.exemptions(unit=unit.id),
+                  exempted=svc.store.decisions.exemptions(unit=unit.id),
                   reports_by_id=svc.rules.reports, why_due=lambda s: due_explained(s, svc),
                   decision_text=lambda a: decision_line(a, console.settings.timezone),
                    quarter_vi=period_vi(quarter.label), record=record,
@@ -222,7 +223,7 @@ def receipt_page(request: Request, who: LoggedIn, form: dict[str, Any],
     r = _receipt(request, svc)
     if r is None:
         return error_response(request, 404, "Không có biên nhận này.")
-    decisions = svc.store.assignments(r.id)
+    decisions = svc.store.decisions.all(r.id)
     doc = Document.from_json(r.document) if r.document else None
     ev = read_evidence(r.evidence)
     suggested = r.unit or ev.suggested_unit
