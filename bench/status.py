@@ -90,15 +90,12 @@ def fill(svc, n: int, seed: int = 1, reports: int | None = None) -> None:  # typ
 
 def measure(n: int) -> dict[str, float]:
     with tempfile.TemporaryDirectory() as tmp:
-        svc = open_services(load_settings(make_project(Path(tmp))))
-        try:
+        with open_services(load_settings(make_project(Path(tmp)))) as svc:
             fill(svc, n)
             at = datetime(2020, 1, 20, 9, tzinfo=TZ)
             status = timed(lambda: as_json(compute(svc, at), at, svc), 3)
             digest = timed(lambda: build_digest(svc, at), 3)
             cells = sum(len(s.cells) for s in compute(svc, at))
-        finally:
-            svc.close()
     return {"receipts": n, "cells": cells, "status_s": round(status, 3),
             "digest_s": round(digest, 3)}
 

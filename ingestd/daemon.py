@@ -32,6 +32,7 @@ from ingestd.sources.imap import ImapWatcher, poll_account
 from ingestd.sources.imap_config import ImapAccount
 from ingestd.sources.intake import store_incoming
 from ingestd.sources.kinds import build_sources, source_keys
+from ingestd.statusview import Ledger
 from ingestd.store.drafts_repo import OutgoingStore
 from ingestd.store.repo import Store
 
@@ -47,6 +48,7 @@ class CycleReport:
     acks: int = 0
     digest: bool = False
     quarterly: str | None = None
+    ledger: Ledger | None = None       # the cycle's statuses, for whoever prints them
 
 
 RESTART_KEYS = ("database_url", "store_dir")     # the open store keeps the ones it started with
@@ -62,6 +64,12 @@ class Daemon:
         self._watchers: dict[str, tuple[ImapAccount, threading.Thread, threading.Event]] = {}
         self._watching = False          # run_forever keeps one watcher per IMAP account
         self._rules_seen = rules_fingerprint(settings.rules_dir)
+
+    def __enter__(self) -> Daemon:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.svc.close()
 
     @property
     def settings(self) -> Settings:
@@ -150,10 +158,8 @@ class Daemon:
     def notify_jobs(self, at: datetime, report: CycleReport, force_digest: bool = False) -> None:
         from ingestd.notify.acks import run_acknowledgements
         from ingestd.notify.jobs import run_digest, run_quarterly, run_reminders
-        from ingestd.statusview import Ledger
-
         svc = self.svc
-        ledger = Ledger(svc, at)            # computed once, for every job of this cycle
+        ledger = report.ledger = Ledger(svc, at)    # computed once, for every job of this cycle
         report.acks = self._job("acknowledgements",
                                 lambda: run_acknowledgements(svc, at, ledger=ledger), 0)
         report.reminders = self._job("reminders", lambda: run_reminders(svc, at, ledger=ledger), 0)

@@ -24,6 +24,12 @@ class Services:
     def close(self) -> None:
         self.store.close()
 
+    def __enter__(self) -> Services:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
 
 def open_services(settings: Settings, rules: Rulebook | None = None,
                   rules_required: bool = True) -> Services:

@@ -96,14 +96,11 @@ def test_a_form_sent_after_the_session_ended_comes_back_to_its_page(console):
 
 def test_the_board_and_unit_page_show_the_on_time_trend_as_the_quarterly_report_counts_it(console):
     settings = load_settings(console.config)
-    svc = open_services(settings)
-    try:
+    with open_services(settings) as svc:
         c2 = compliance(svc.rules, compute(svc, AT), *_q2(), "2019-Q2", settings.timezone)
         groups = {gid: [u for u in c2.units if gid in svc.rules.units[u.unit].groups]
                   for gid in svc.rules.groups}
         khdt = next(u for u in c2.units if u.unit == "so-khdt")
-    finally:
-        svc.close()
     board = client(console, "viewer").get("/").text
     assert board.count('<svg class="trend"') == len(groups)
     for gid, units in groups.items():

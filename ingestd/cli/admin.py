@@ -98,14 +98,11 @@ def import_(args: argparse.Namespace, settings: Settings) -> int:
     from ingestd.sources.files import FileTree
     from ingestd.sources.intake import store_incoming
 
-    svc = open_services(settings)
-    try:
+    with open_services(settings) as svc:
         with _Progress() as progress:
             summary = store_incoming(svc.store, FileTree(args.paths, settings.timezone),
                                      progress.step)
         processed = process_pending(svc)
-    finally:
-        svc.close()
     write(f"Nhập xong: {summary.new} mới, {summary.already} đã có, "
           f"{len(summary.failed)} lỗi.")
     if processed.processed:
@@ -122,12 +119,9 @@ def reprocess_cmd(args: argparse.Namespace, settings: Settings) -> int:
     from ingestd.pipeline import process_pending, reprocess
     from ingestd.services import open_services
 
-    svc = open_services(settings)
-    try:
+    with open_services(settings) as svc:
         pending = process_pending(svc)
         result = reprocess(svc, reread=args.reread)
-    finally:
-        svc.close()
     states = ", ".join(f"{n} {STATE_VI.get(s, s)}" for s, n in sorted(result.by_state.items()))
     write(f"Đã đối chiếu lại {result.processed + pending.processed} thư: {states or '0'}.")
     return 0

@@ -19,12 +19,9 @@ def remind(args: argparse.Namespace, settings: Settings) -> int:
     from ingestd.services import open_services
 
     at = parse_at(args.at, settings.timezone)
-    svc = open_services(settings)
-    try:
+    with open_services(settings) as svc:
         planned = plan_reminders(svc, at)
         sent = None if args.dry_run else run_reminders(svc, at)
-    finally:
-        svc.close()
     rows = [{"unit": r.unit, "report": r.report, "period": r.period, "step": r.step,
              "to": list(r.to), "cc": list(r.cc), "subject": subject} for r, subject in planned]
     if args.format == "json":
@@ -48,16 +45,13 @@ def digest(args: argparse.Namespace, settings: Settings) -> int:
     from ingestd.services import open_services
 
     at = parse_at(args.at, settings.timezone)
-    svc = open_services(settings)
-    try:
+    with open_services(settings) as svc:
         if args.send:
             queued = run_digest(svc, at, force=True)
             write("Đã gửi bản tin ngày." if queued else
                   "Bản tin của ngày này đã được gửi trước đó (hoặc chưa cấu hình [digest] to).")
             return 0
         d = build_digest(svc, at)
-    finally:
-        svc.close()
     if args.out:
         args.out.write_text(d.html, encoding="utf-8")
         write(f"Đã ghi bản tin HTML vào {args.out}")

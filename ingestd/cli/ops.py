@@ -17,11 +17,8 @@ if TYPE_CHECKING:
 def fetch(args: argparse.Namespace, settings: Settings) -> int:
     from ingestd.daemon import Daemon
 
-    daemon = Daemon(settings)
-    try:
+    with Daemon(settings) as daemon:
         stored, errors, processed = daemon.poll_and_process()
-    finally:
-        daemon.svc.close()
     write(f"Đã nhận {stored} thư mới, đã đọc và đối chiếu {processed} thư.")
     for e in errors:
         write(f"  lỗi nguồn: {e}")
@@ -38,7 +35,7 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
     if not args.once:
         return daemon.run_forever()
     at = parse_at(args.at, settings.timezone)
-    try:
+    with daemon:
         report = daemon.run_once(at)
         svc = daemon.svc
         digest = "đã gửi" if report.digest else "không gửi (đã gửi trước đó hoặc chưa cấu hình)"
@@ -49,11 +46,9 @@ def run(args: argparse.Namespace, settings: Settings) -> int:
             write(f"  lỗi nguồn: {e}")
         from ingestd.cli.status_cmd import print_status
         write("")
-        print_status(svc, at)
+        print_status(svc, at, report.ledger.statuses() if report.ledger else None)
         if not settings.smtp:
             write(f"\nThư gửi đi được ghi vào {settings.outbox_dir}")
-    finally:
-        daemon.svc.close()
     return 0
 
 
@@ -65,14 +60,11 @@ def health(args: argparse.Namespace, settings: Settings) -> int:
     from ingestd.services import open_services
     from ingestd.store.outbox_repo import OutboxRepo
 
-    svc = open_services(settings, rules_required=False)
-    try:
+    with open_services(settings, rules_required=False) as svc:
         sources = source_health(svc)
         states = svc.store.count_by_state()
         outbox = OutboxRepo(svc.store).counts()
         faults = fault_summary(svc)
-    finally:
-        svc.close()
     try:
         load_rules(settings.rules_dir)
         rules: dict[str, object] = {"ok": True, "problems": []}

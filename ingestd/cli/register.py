@@ -37,13 +37,10 @@ def _table_row(d: dict, svc: Services) -> list[str]:
 def receipts(args: argparse.Namespace, settings: Settings) -> int:
     from ingestd.services import open_services
 
-    svc = open_services(settings, rules_required=False)
-    try:
+    with open_services(settings, rules_required=False) as svc:
         since = parse_at(args.since, settings.timezone, "--since").replace(
             hour=0, minute=0, second=0) if args.since else None
         rows = _rows(svc, svc.store.receipts(since, (args.state,) if args.state else None))
-    finally:
-        svc.close()
     if args.format == "json":
         write(to_json(rows))
     elif args.format == "csv":
@@ -62,11 +59,8 @@ def unmatched(args: argparse.Namespace, settings: Settings) -> int:
     from ingestd.registerview import REVIEW_STATES
     from ingestd.services import open_services
 
-    svc = open_services(settings, rules_required=False)
-    try:
+    with open_services(settings, rules_required=False) as svc:
         rows = _rows(svc, svc.store.receipts(states=REVIEW_STATES), suggested=True)
-    finally:
-        svc.close()
     if args.format == "json":
         write(to_json(rows))
     elif not rows:
@@ -87,12 +81,9 @@ def explain(args: argparse.Namespace, settings: Settings) -> int:
     from ingestd.services import open_services
     from ingestd.store.ids import parse_rid
 
-    svc = open_services(settings, rules_required=False)
-    try:
+    with open_services(settings, rules_required=False) as svc:
         r = svc.store.get(parse_rid(args.receipt))
         write("\n".join(explain_lines(r, svc.store.decisions.all(r.id), settings.timezone)))
-    finally:
-        svc.close()
     return 0
 
 
@@ -114,8 +105,7 @@ def assign(args: argparse.Namespace, settings: Settings) -> int:
     from ingestd.services import open_services
     from ingestd.store.ids import parse_rid, rid
 
-    svc = open_services(settings)
-    try:
+    with open_services(settings) as svc:
         if args.exempt:
             if not args.report or not args.reason:
                 raise UsageError("--exempt cần --report và --reason")
@@ -130,8 +120,6 @@ def assign(args: argparse.Namespace, settings: Settings) -> int:
         for a in review.assign(svc, receipt_id, args.unit, _actor(args), args.report,
                                args.period, args.reason):
             write(f"Đã gán {rid(receipt_id)} cho {a.unit}: {a.report} {a.period or ''}".rstrip())
-    finally:
-        svc.close()
     return 0
 
 
@@ -145,15 +133,12 @@ def extend(args: argparse.Namespace, settings: Settings) -> int:
         until = moments.parse_day(args.until, "--until")
     except moments.MomentError as exc:
         raise UsageError(str(exc)) from None
-    svc = open_services(settings)
-    try:
+    with open_services(settings) as svc:
         review.extend(svc, args.unit, args.report, until, args.reason or "", _actor(args),
                       args.period, parse_rid(args.receipt) if args.receipt else None)
         write(f"Đã gia hạn {args.report} {args.period or ''} cho {args.unit} đến hết ngày "
               f"{until:%d/%m/%Y} (lùi sang ngày làm việc sau nếu là ngày nghỉ): {args.reason}"
               .replace("  ", " "))
-    finally:
-        svc.close()
     return 0
 
 
@@ -163,12 +148,9 @@ def ignore(args: argparse.Namespace, settings: Settings) -> int:
     from ingestd.services import open_services
     from ingestd.store.ids import parse_rid, rid
 
-    svc = open_services(settings)
-    try:
+    with open_services(settings) as svc:
         receipt_id = parse_rid(args.receipt)
         review.ignore(svc, receipt_id, args.reason, _actor(args))
-    finally:
-        svc.close()
     write(f"Đã bỏ qua {rid(receipt_id)}: {args.reason}")
     return 0
 
@@ -180,14 +162,11 @@ def unassign(args: argparse.Namespace, settings: Settings) -> int:
     from ingestd.services import open_services
     from ingestd.store.ids import parse_rid
 
-    svc = open_services(settings)
-    try:
+    with open_services(settings) as svc:
         undone = review.unassign(svc, _actor(args), parse_rid(args.receipt) if args.receipt
                                  else None, args.unit, args.report, args.period, args.reason)
         for a in undone:
             write(f"Đã hoàn tác: {decision_line(a, settings.timezone)}")
-    finally:
-        svc.close()
     return 0
 
 

@@ -35,8 +35,7 @@ def report(args: argparse.Namespace, settings: Settings) -> int:
     else:
         raise UsageError("ghi quý (2019-Q2) hoặc --from và --to")
     at = parse_at(args.at, settings.timezone)
-    svc = open_services(settings)
-    try:
+    with open_services(settings) as svc:
         c = build(svc, start, end, label, at)
         files = render(svc, c, at)
         sent = None
@@ -46,8 +45,6 @@ def report(args: argparse.Namespace, settings: Settings) -> int:
             if not svc.settings.quarterly.to:
                 raise UsageError("chưa cấu hình [quarterly_report] to: không biết gửi cho ai")
             sent = quarterly_job(svc, at, quarter=(label, start, end))
-    finally:
-        svc.close()
     out = args.out or Path(f"bao-cao-che-do-bao-cao-{label.replace('..', '_')}.docx")
     out.write_bytes(files.docx)
     written = [str(out)]

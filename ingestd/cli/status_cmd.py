@@ -24,8 +24,7 @@ def status(args: argparse.Namespace, settings: Settings) -> int:
 
     tz = settings.timezone
     at = parse_at(args.at, tz)
-    svc = open_services(settings)
-    try:
+    with open_services(settings) as svc:
         if args.report and args.report not in svc.rules.reports:
             raise NotFoundError(f'không có báo cáo "{args.report}"; các báo cáo: '
                                 + ", ".join(sorted(svc.rules.reports)))
@@ -48,8 +47,6 @@ def status(args: argparse.Namespace, settings: Settings) -> int:
             return 0
         print_status(svc, at, statuses, units_table=bool(args.report))
         return 0
-    finally:
-        svc.close()
 
 
 def print_status(svc: Services, at: datetime, statuses: list[ReportStatus] | None = None,

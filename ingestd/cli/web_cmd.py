@@ -45,8 +45,7 @@ def user(args: argparse.Namespace, settings: Settings) -> int:
     from ingestd.services import open_services
     from ingestd.store.accounts import Accounts
 
-    svc = open_services(settings, rules_required=False)
-    try:
+    with open_services(settings, rules_required=False) as svc:
         accounts = Accounts(svc.store)
         if args.action == "add":
             accounts.add(args.name, args.role, _password(args))
@@ -67,8 +66,6 @@ def user(args: argparse.Namespace, settings: Settings) -> int:
             rows = [[u.name, u.role, "đã khóa" if u.disabled else "đang dùng"]
                     for u in accounts.users()]
             write(table(["Tên", "Vai trò", "Tình trạng"], rows) if rows else "Chưa có tài khoản nào.")
-    finally:
-        svc.close()
     return 0
 
 
