@@ -9,28 +9,64 @@ day (Civil Code 2015, art. 148).
 from __future__ import annotations
 
 import calendar as _cal
+import importlib.util
 import math
 import re
+import sys
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from functools import lru_cache
+from pathlib import Path
+from typing import TYPE_CHECKING
 from zoneinfo import ZoneInfo
-
-import holidays
 
 from ingestd.moments import YEARS
 from ingestd.rules.model import CalendarRules, Directive, Report
 from ingestd.vocabulary import weekday_vi
 
+if TYPE_CHECKING:
+    import holidays
+
 END_OF_DAY = time(23, 59, 59, 999999)
 _MONTHS = {"month": 1, "quarter": 3, "half-year": 6, "year": 12}
+
+
+def vietnam(**kwargs: object) -> holidays.HolidayBase:
+    """The holidays package's Vietnam calendar. Its module is loaded by itself: importing it
+    through ``holidays.countries`` loads all of the package's ~250 countries first, which is
+    most of the time a short command spends on the calendar."""
+    import holidays
+
+    cls = _vietnam_class()
+    return cls(**kwargs) if cls is not None else holidays.Vietnam(**kwargs)
+
+
+@lru_cache(maxsize=1)
+def _vietnam_class() -> type | None:
+    name = "holidays.countries.vietnam"
+    if name in sys.modules:
+        return sys.modules[name].Vietnam  # type: ignore[no-any-return]
+    try:
+        import holidays
+
+        path = Path(holidays.__file__).parent / "countries" / "vietnam.py"
+        spec = importlib.util.spec_from_file_location(name, path)
+        if spec is None or spec.loader is None:
+            return None
+        module = importlib.util.module_from_spec(spec)
+        sys.modules[name] = module
+        spec.loader.exec_module(module)
+        return module.Vietnam  # type: ignore[no-any-return]
+    except Exception:  # noqa: BLE001 - a layout this does not know: the package's own way
+        sys.modules.pop(name, None)
+        return None
 
 
 class WorkCalendar:
     def __init__(self, tz: ZoneInfo, rules: CalendarRules | None = None):
         self.tz = tz
         self.rules = rules or CalendarRules()
-        self._national = holidays.Vietnam()
+        self._national = vietnam()
         self.is_working_day = lru_cache(maxsize=8192)(self._is_working_day)
 
     def __getstate__(self) -> dict[str, object]:
@@ -57,7 +93,7 @@ class WorkCalendar:
         """Why ``d`` is not a working day, in the words a unit would check: the weekday, the
         holiday's Vietnamese name, or the office's calendar.toml."""
         if not hasattr(self, "_names_vi"):
-            self._names_vi = holidays.Vietnam(language="vi")
+            self._names_vi = vietnam(language="vi")
         name = self._names_vi.get(d)
         if name:
             return f"ngày nghỉ {name}"

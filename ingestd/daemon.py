@@ -15,7 +15,6 @@ import time
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-import structlog
 from apscheduler.schedulers.background import BackgroundScheduler
 
 from ingestd import sdnotify
@@ -24,6 +23,7 @@ from ingestd.daemon_health import source_health
 from ingestd.drafting.outgoing import draft_pending
 from ingestd.errors import IngestdError
 from ingestd.guarded import guarded
+from ingestd.logs import get_logger
 from ingestd.pipeline import process_pending
 from ingestd.rules import load_rules, rules_fingerprint
 from ingestd.services import Services, open_services
@@ -36,7 +36,7 @@ from ingestd.statusview import Ledger
 from ingestd.store.drafts_repo import OutgoingStore
 from ingestd.store.repo import Store
 
-log = structlog.get_logger("ingestd.daemon")
+log = get_logger("ingestd.daemon")
 
 
 @dataclass

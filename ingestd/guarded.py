@@ -10,14 +10,14 @@ from __future__ import annotations
 from collections.abc import Callable
 from typing import TypeVar
 
-import structlog
 from sqlalchemy.exc import SQLAlchemyError
 
 from ingestd.errors import IngestdError, one_line
+from ingestd.logs import get_logger
 
 FAULTS: tuple[type[BaseException], ...] = (IngestdError, OSError, SQLAlchemyError)
 T = TypeVar("T")
-log = structlog.get_logger("ingestd.daemon")
+log = get_logger("ingestd.daemon")
 
 
 def guarded(what: str, fn: Callable[[], T], default: T,

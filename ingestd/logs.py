@@ -1,14 +1,34 @@
-"""structlog set-up: readable on a terminal, JSON lines otherwise (journald, files)."""
+"""structlog set-up: readable on a terminal, JSON lines otherwise (journald, files).
+
+Loggers are lazy (``get_logger``): structlog — and the rich library it loads for terminals —
+is imported when a line is first logged, not when a module is imported, so a command that
+logs nothing (``status``, ``receipts``) does not pay for it. ``configure`` records the set-up
+and it takes effect before that first line."""
 
 from __future__ import annotations
 
 import logging
 import sys
+from typing import Any
 
-import structlog
+_pending: tuple[str, bool | None] | None = None
 
 
 def configure(level: str = "INFO", json: bool | None = None) -> None:
+    global _pending
+    _pending = (level, json)
+    if "structlog" in sys.modules:          # already in use: apply at once
+        _apply()
+
+
+def _apply() -> None:
+    global _pending
+    import structlog
+
+    if _pending is None:
+        return
+    level, json = _pending
+    _pending = None
     if json is None:
         json = not sys.stderr.isatty()
     renderer: structlog.typing.Processor = (
@@ -28,3 +48,20 @@ def configure(level: str = "INFO", json: bool | None = None) -> None:
         logger_factory=lambda *_args: structlog.PrintLogger(file=sys.stderr),
         cache_logger_on_first_use=False,
     )
+
+
+class _LazyLogger:
+    """Stands for ``structlog.get_logger(name)`` until it is first used."""
+
+    def __init__(self, name: str):
+        self._name = name
+
+    def __getattr__(self, attr: str) -> Any:
+        import structlog
+
+        _apply()
+        return getattr(structlog.get_logger(self._name), attr)
+
+
+def get_logger(name: str) -> Any:
+    return _LazyLogger(name)

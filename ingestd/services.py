@@ -4,11 +4,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-import structlog
-
 from ingestd.calendar import WorkCalendar
 from ingestd.config import Settings
 from ingestd.errors import RulesError
+from ingestd.logs import get_logger
 from ingestd.rules import Rulebook, load_rules
 from ingestd.store.blobs import BlobStore
 from ingestd.store.repo import Store
@@ -41,7 +40,7 @@ def open_services(settings: Settings, rules: Rulebook | None = None,
         except RulesError as exc:
             if rules_required:
                 raise
-            structlog.get_logger("ingestd").warning(
+            get_logger("ingestd").warning(
                 "rules have errors; showing the register only", problems=len(exc.problems))
             rules = Rulebook(units={}, groups={}, directives=())
     store = Store(settings.database_url, BlobStore(settings.store_dir))

@@ -44,15 +44,13 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
-    import structlog
-
     from ingestd.config import default_config_path, load_settings
     from ingestd.errors import ConfigError, IngestdError
-    from ingestd.logs import configure
+    from ingestd.logs import configure, get_logger
 
     level = "INFO" if args.verbose or (args.command == "run" and not args.once) else "WARNING"
     configure(level)
-    log = structlog.get_logger("ingestd.cli")
+    log = get_logger("ingestd.cli")
     try:
         settings = load_settings(args.config or default_config_path())
         return COMMANDS[args.command](args, settings)

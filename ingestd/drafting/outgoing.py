@@ -7,10 +7,9 @@ from __future__ import annotations
 
 import json
 
-import structlog
-
 from ingestd.drafting.draft import draft_directive, to_toml
 from ingestd.drafting.text import read_files
+from ingestd.logs import get_logger
 from ingestd.read.limits import ReadLimits
 from ingestd.read.refs import parse_number
 from ingestd.rules.model import Rulebook
@@ -24,7 +23,7 @@ from ingestd.store.drafts_repo import (
 )
 from ingestd.store.repo import Store
 
-log = structlog.get_logger("ingestd.drafts")
+log = get_logger("ingestd.drafts")
 
 
 def _key(number: str | None) -> str | None:

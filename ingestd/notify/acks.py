@@ -15,9 +15,8 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-import structlog
-
 from ingestd.calendar import days_late, deadline, parse_period
+from ingestd.logs import get_logger
 from ingestd.notify.outbox import enqueue_mail, send_outbox
 from ingestd.notify.render import environment, render
 from ingestd.registerview import receipt_dicts
@@ -28,7 +27,7 @@ from ingestd.store.ids import rid
 from ingestd.store.outbox_repo import OutboxRepo
 from ingestd.vocabulary import ReceiptState
 
-log = structlog.get_logger("ingestd.notify")
+log = get_logger("ingestd.notify")
 
 
 @dataclass(frozen=True)

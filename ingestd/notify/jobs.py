@@ -9,8 +9,7 @@ import email.policy
 from datetime import datetime
 from email.utils import parseaddr
 
-import structlog
-
+from ingestd.logs import get_logger
 from ingestd.notify.digest import build_digest
 from ingestd.notify.outbox import enqueue_mail, send_outbox
 from ingestd.notify.quarterly_job import quarterly_job
@@ -22,7 +21,7 @@ from ingestd.statusview import Ledger, ledger_at
 from ingestd.store.db import to_db
 from ingestd.store.outbox_repo import OutboxRepo
 
-log = structlog.get_logger("ingestd.notify")
+log = get_logger("ingestd.notify")
 SMTP_POLICY = email.policy.SMTP     # CRLF line ends: smtplib sends bytes as they are
 MAX_ATTEMPTS = 12
 

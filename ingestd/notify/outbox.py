@@ -15,11 +15,10 @@ from __future__ import annotations
 import email.policy
 from datetime import datetime, timedelta
 
-import structlog
-
 from ingestd.backoff import backoff_seconds
 from ingestd.errors import DeliveryError, TransientDeliveryError
 from ingestd.ledger import MISSING, PENDING
+from ingestd.logs import get_logger
 from ingestd.notify.mail import build, message_id_for
 from ingestd.notify.transport import Transport, transport_for
 from ingestd.services import Services
@@ -29,7 +28,7 @@ from ingestd.store.ids import owner_id
 from ingestd.store.models import Outbox
 from ingestd.store.outbox_repo import OutboxRepo
 
-log = structlog.get_logger("ingestd.notify")
+log = get_logger("ingestd.notify")
 SMTP_POLICY = email.policy.SMTP     # CRLF line ends: smtplib sends bytes as they are
 MAX_ATTEMPTS = 12
 

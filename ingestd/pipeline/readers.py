@@ -32,15 +32,14 @@ from dataclasses import dataclass, field, replace
 from multiprocessing.connection import Connection, wait
 from typing import Any
 
-import structlog
-
+from ingestd.logs import get_logger
 from ingestd.pipeline.stages import Context, Job, read_and_match
 from ingestd.read import guard
 from ingestd.read.sandbox import die_with_parent, limit_added_memory, memory_bytes
 from ingestd.store.ids import rid
 from ingestd.store.repo import Fault, Outcome
 
-log = structlog.get_logger("ingestd.readers")
+log = get_logger("ingestd.readers")
 RECYCLE_AFTER = 100             # messages per reader before a fresh one takes over
 GROWTH_MB = 64                  # a reader whose resident memory grew more than this retires
 GRACE_SECONDS = 15.0            # on top of [reading] message_seconds before a reader is killed

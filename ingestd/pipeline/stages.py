@@ -11,9 +11,8 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 
-import structlog
-
 from ingestd.calendar import WorkCalendar
+from ingestd.logs import get_logger
 from ingestd.match import match
 from ingestd.read import guarded_extract, read_message
 from ingestd.read.document import Document
@@ -28,7 +27,7 @@ from ingestd.store.models import Receipt
 from ingestd.store.repo import Fault, Outcome, Store
 from ingestd.vocabulary import ReceiptState
 
-log = structlog.get_logger("ingestd.pipeline")
+log = get_logger("ingestd.pipeline")
 
 
 @dataclass(frozen=True)

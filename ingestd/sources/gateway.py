@@ -17,9 +17,8 @@ from pathlib import Path
 from typing import Any
 from zoneinfo import ZoneInfo
 
-import structlog
-
 from ingestd.errors import ParseError, SourceError
+from ingestd.logs import get_logger
 from ingestd.read.edxml import parse_tree, trace_time
 from ingestd.sources.base import Broken, Incoming, Item, Stored
 from ingestd.sources.gateway_config import GatewayInbox
@@ -27,7 +26,7 @@ from ingestd.sources.kinds import source_key
 from ingestd.store.ids import rid
 from ingestd.store.repo import Store
 
-log = structlog.get_logger("ingestd.sources")
+log = get_logger("ingestd.sources")
 _SUFFIXES = (".edxml", ".xml")
 
 

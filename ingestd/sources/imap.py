@@ -19,18 +19,18 @@ import time
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
 
-import structlog
 from imapclient import IMAPClient, SocketTimeout
 from imapclient.exceptions import IMAPClientError
 
 from ingestd.backoff import backoff_seconds
 from ingestd.errors import TransientSourceError
+from ingestd.logs import get_logger
 from ingestd.sources.base import Incoming, Item, Stored
 from ingestd.sources.imap_config import ImapAccount, folder_key
 from ingestd.sources.intake import record_alive, record_failure, store_incoming
 from ingestd.store.repo import Store
 
-log = structlog.get_logger("ingestd.imap")
+log = get_logger("ingestd.imap")
 IDLE_REISSUE_SECONDS = 20 * 60          # RFC 2177: servers may drop IDLE after 30 min
 NETWORK_ERRORS = (OSError, socket.timeout, ssl.SSLError, IMAPClientError, EOFError)
 

@@ -13,14 +13,14 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 
-import structlog
 from sqlalchemy.exc import DataError, IntegrityError
 
 from ingestd.errors import one_line
+from ingestd.logs import get_logger
 from ingestd.sources.base import Broken, Incoming, Item, Source, Stored, batched
 from ingestd.store.repo import Added, Store
 
-log = structlog.get_logger("ingestd.intake")
+log = get_logger("ingestd.intake")
 
 
 @dataclass

@@ -10,7 +10,6 @@ from datetime import datetime, timedelta
 from pathlib import Path
 
 import jinja2
-import structlog
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
 from starlette.middleware import Middleware
@@ -23,6 +22,7 @@ from starlette.staticfiles import StaticFiles
 from ingestd.config import Settings
 from ingestd.errors import RulesError
 from ingestd.ledger import ReportStatus
+from ingestd.logs import get_logger
 from ingestd.reports.trend import Trend, quarterly_trend
 from ingestd.rules import load_rules, rules_fingerprint
 from ingestd.services import Services, open_services
@@ -32,7 +32,7 @@ from ingestd.web import actions, drafts, errors, login, pages
 from ingestd.web.security import HEADERS, HSTS, served_over_https
 
 HERE = Path(__file__).parent
-log = structlog.get_logger("ingestd.web")
+log = get_logger("ingestd.web")
 
 
 class _Headers(BaseHTTPMiddleware):
