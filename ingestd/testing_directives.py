@@ -3,7 +3,8 @@ case is the directive's content (number, date, recipients, reports and their dea
 forms offices write them) with the values a correct draft has, and renderers to DOCX, a text
 PDF, a scanned page and a phone photo. Built from a seed, against a rules folder's units.
 
-Test helper (needs reportlab, python-docx and Pillow, the test extra)."""
+Test helper (needs reportlab, python-docx and Pillow, the test extra). Long because it is test
+data: 32 directives' words and the values a correct draft has."""
 
 from __future__ import annotations
 

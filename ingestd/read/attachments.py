@@ -2,7 +2,9 @@
 text boxes), XLSX, ZIP (nested, bounded), legacy .doc via antiword when installed, plain text.
 
 ``extract`` is pure apart from the antiword call and runs inside the sandbox: it returns the
-text parts found and the problems met, never raises for bad input.
+text parts found and the problems met, never raises for bad input. One module for every
+attachment format on purpose: each reader is short, and the dispatch with its shared limits
+(sizes, ZIP depth, the OCR pass of a text-less or garbage page) reads best in one place.
 """
 
 from __future__ import annotations

@@ -1,4 +1,7 @@
-"""rules/*.toml -> Rulebook. Reports every problem at once, each with file:line and the fix."""
+"""rules/*.toml -> Rulebook. Reports every problem at once, each with file:line and the fix.
+
+Long because it is the whole rules contract in one reading: every file's keys, their types,
+what they may refer to, and the Vietnamese message with its fix for each mistake."""
 
 from __future__ import annotations
 

@@ -22,7 +22,7 @@ from ingestd.logs import get_logger
 from ingestd.read.edxml import parse_tree, trace_time
 from ingestd.sources.base import Broken, Incoming, Item, Stored
 from ingestd.sources.gateway_config import GatewayInbox
-from ingestd.sources.kinds import source_key
+from ingestd.sources.keys import source_key
 from ingestd.store.ids import rid
 from ingestd.store.repo import Store
 

@@ -6,7 +6,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from ingestd.sources.kinds import SourceKind, source_key
+from ingestd.sources.keys import SourceKind, source_key
 from ingestd.tomlfile import Table
 
 

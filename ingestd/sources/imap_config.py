@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from ingestd.config_values import Secret, secret_of, security_of
-from ingestd.sources.kinds import SourceKind, source_key
+from ingestd.sources.keys import SourceKind, source_key
 from ingestd.tomlfile import Table
 
 

@@ -4,40 +4,20 @@ parse it, the source keys an entry gives, whether it is a trusted channel, and w
 The config loader, the daemon, health and matching ask here and nowhere else, so a new kind of
 source is its backend, its settings module and one line in ``kinds()``.
 
-A source key is ``kind:name`` (``imap:name/folder`` for an IMAP folder): the health row, the
-IMAP state and every receipt's ``source`` carry it, so its kind outlives the config entry."""
+What a kind declares and how keys are written: ``sources.keys``."""
 
 from __future__ import annotations
 
 import importlib
-from collections.abc import Callable
-from dataclasses import dataclass
 from functools import cache
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from ingestd.tomlfile import Table
+from ingestd.sources.keys import SourceKind
 
 if TYPE_CHECKING:
     from ingestd.sources.base import Source
     from ingestd.store.drafts_repo import OutgoingStore
     from ingestd.store.repo import Store
-
-
-@dataclass(frozen=True)
-class SourceKind:
-    name: str                    # the key's prefix and the config table ([[name]])
-    field: str                   # the Settings attribute holding its entries
-    allowed: frozenset[str]      # the keys its table takes
-    parse: Callable[[Table, str, Path], Any]      # (table, unique name, config dir) -> entry
-    keys: Callable[[Any], list[str]]              # the source keys one entry gives
-    poller: str | None           # "module:function(entry, settings, store) -> Source";
-    #                              None: the kind runs its own watcher (IMAP)
-    trusted_channel: bool = False  # the channel authenticated the sender (the gateway's OrganId)
-
-
-def source_key(kind: str, name: str, folder: str | None = None) -> str:
-    return f"{kind}:{name}" + (f"/{folder}" if folder is not None else "")
 
 
 @cache

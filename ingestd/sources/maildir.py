@@ -9,7 +9,7 @@ from typing import Any
 from ingestd.errors import SourceError
 from ingestd.sources.base import Item, Stored, batched
 from ingestd.sources.files import iter_maildir
-from ingestd.sources.kinds import source_key
+from ingestd.sources.keys import source_key
 from ingestd.sources.maildir_config import MaildirSource
 from ingestd.store.repo import Store
 

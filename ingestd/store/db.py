@@ -11,17 +11,20 @@ Revisions change existing tables; a table new in a release is created from the m
 from __future__ import annotations
 
 import fcntl
-from collections.abc import Iterator
-from contextlib import contextmanager
+from collections.abc import Callable, Iterator
+from contextlib import AbstractContextManager, contextmanager
 from datetime import UTC, datetime
 from pathlib import Path
 
 from sqlalchemy import event, inspect, text
 from sqlalchemy.engine import Connection, Engine
-from sqlmodel import SQLModel, create_engine
+from sqlmodel import Session, SQLModel, create_engine
 
 from ingestd.errors import IngestdError
 from ingestd.store import models
+
+# A repository's way to its database: ``Store.session``.
+Sessions = Callable[[], AbstractContextManager[Session]]
 
 
 def utcnow() -> datetime:

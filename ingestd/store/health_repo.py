@@ -5,31 +5,27 @@ worked, last error, IMAP's UIDVALIDITY and last UID) and the events worth tellin
 from __future__ import annotations
 
 from datetime import datetime
-from typing import TYPE_CHECKING
 
 from sqlmodel import col, select
 
-from ingestd.store.db import to_db, utcnow
+from ingestd.store.db import Sessions, to_db, utcnow
 from ingestd.store.models import Event, SourceState
-
-if TYPE_CHECKING:
-    from ingestd.store.repo import Store
 
 
 class Health:
-    def __init__(self, store: Store):
-        self.store = store
+    def __init__(self, session: Sessions):
+        self.session = session
 
     def source_state(self, key: str) -> SourceState:
-        with self.store.session() as s:
+        with self.session() as s:
             return s.get(SourceState, key) or SourceState(key=key)
 
     def source_states(self) -> list[SourceState]:
-        with self.store.session() as s:
+        with self.session() as s:
             return list(s.exec(select(SourceState).order_by(col(SourceState.key))))
 
     def save_source_state(self, state: SourceState) -> None:
-        with self.store.session() as s:
+        with self.session() as s:
             s.merge(state)
             s.commit()
 
@@ -44,11 +40,11 @@ class Health:
         self.save_source_state(state)
 
     def add_event(self, kind: str, message: str) -> None:
-        with self.store.session() as s:
+        with self.session() as s:
             s.add(Event(at=utcnow(), kind=kind, message=message))
             s.commit()
 
     def events(self, since: datetime) -> list[Event]:
-        with self.store.session() as s:
+        with self.session() as s:
             return list(s.exec(select(Event).where(Event.at >= to_db(since))
                                .order_by(col(Event.at))))

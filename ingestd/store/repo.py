@@ -3,6 +3,11 @@
 ``add_raw`` writes the blob (fsynced) before the row is committed, so a crash between the two
 leaves an orphan blob (harmless; the next add of the same bytes reuses it) and never a row
 without its bytes. A receipt's identity is (source, sha256 of the raw bytes).
+
+This module is the receipts aggregate (storing, leases, results, faults, the register's search
+and what the ledger counts) and is longer than most for that reason: the other aggregates are
+their own repositories (``decisions_repo``, ``health_repo``, ``outbox_repo``, ``accounts``,
+``drafts_repo``).
 """
 
 from __future__ import annotations
@@ -134,8 +139,8 @@ class Store:
         self.engine = make_engine(database_url)
         self.blobs = blobs
         self.version = migrate(self.engine)
-        self.decisions = Decisions(self)
-        self.health = Health(self)
+        self.decisions = Decisions(self.session)
+        self.health = Health(self.session)
 
     @contextmanager
     def session(self) -> Iterator[Session]:
