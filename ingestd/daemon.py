@@ -15,12 +15,9 @@ import time
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
-from apscheduler.schedulers.background import BackgroundScheduler
-
 from ingestd import sdnotify
 from ingestd.config import Settings, load_settings
 from ingestd.daemon_health import source_health
-from ingestd.drafting.outgoing import draft_pending
 from ingestd.errors import IngestdError
 from ingestd.guarded import guarded
 from ingestd.logs import get_logger
@@ -140,6 +137,8 @@ class Daemon:
         the processing of receipts, never holding it up)."""
         if not self.settings.has_outgoing or not self._draft_lock.acquire(blocking=False):
             return 0
+        from ingestd.drafting.outgoing import draft_pending  # only where outgoing folders are
+
         try:
             return guarded("drafting", lambda: draft_pending(self.svc.store, self.svc.rules,
                                                              self.settings.limits), 0)
@@ -221,6 +220,8 @@ class Daemon:
         return report
 
     def run_forever(self) -> int:
+        from apscheduler.schedulers.background import BackgroundScheduler  # not for --once
+
         tz = self.settings.timezone
         sched = BackgroundScheduler(timezone=tz, job_defaults={"coalesce": True,
                                                                "max_instances": 1,
