@@ -55,12 +55,18 @@ class _LazyLogger:
 
     def __init__(self, name: str):
         self._name = name
+        self._proxy: Any = None
 
     def __getattr__(self, attr: str) -> Any:
-        import structlog
+        # structlog's own proxy reads the configuration of the moment at every call: kept
+        if self._proxy is None:
+            import structlog
 
-        _apply()
-        return getattr(structlog.get_logger(self._name), attr)
+            _apply()
+            self._proxy = structlog.get_logger(self._name)
+        elif _pending is not None:
+            _apply()
+        return getattr(self._proxy, attr)
 
 
 def get_logger(name: str) -> Any:

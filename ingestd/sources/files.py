@@ -120,8 +120,9 @@ def is_maildir(path: Path) -> bool:
 
 
 def maildir_files(path: Path) -> Iterator[tuple[str, Path]]:
-    """(unique name, file) for every message in new/ and cur/, oldest first."""
-    entries = []
+    """(unique name, file) for every message in new/ and cur/, oldest first (the listing is
+    kept as strings: a year's Maildir is tens of thousands of names)."""
+    entries: list[tuple[str, str]] = []
     for sub in ("new", "cur"):
         folder = path / sub
         if not folder.is_dir():
@@ -129,9 +130,10 @@ def maildir_files(path: Path) -> Iterator[tuple[str, Path]]:
         with os.scandir(folder) as it:
             for e in it:      # links and special files too: read_regular refuses them aloud
                 if not e.name.startswith(".") and not e.is_dir(follow_symlinks=False):
-                    entries.append((e.name.split(":", 1)[0], Path(e.path)))
+                    entries.append((e.name.split(":", 1)[0], e.path))
     entries.sort()
-    yield from entries
+    for unique, file in entries:
+        yield unique, Path(file)
 
 
 def iter_maildir(path: Path, skip: set[str] | None = None) -> Iterator[Incoming | Broken]:

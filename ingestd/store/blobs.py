@@ -16,7 +16,8 @@ class BlobStore:
     def __init__(self, root: Path):
         self.root = root
         self.tmp = root / "tmp"
-        self._made: set[Path] = set()        # folders known to exist: no mkdir per blob
+        self._made: set[str] = set()         # "ab/cd" folders known to exist: no mkdir per
+        #                                      blob (a short string each: 65,536 at most)
 
     def path(self, sha256: str) -> Path:
         return self.root / sha256[:2] / sha256[2:4] / sha256
@@ -33,10 +34,10 @@ class BlobStore:
         target = self.path(sha)
         if target.exists() and target.stat().st_size == len(data):
             return sha
-        for folder in (target.parent, self.tmp):
-            if folder not in self._made:
+        for key, folder in ((sha[:4], target.parent), ("tmp", self.tmp)):
+            if key not in self._made:
                 folder.mkdir(parents=True, exist_ok=True, mode=0o750)
-                self._made.add(folder)
+                self._made.add(key)
         fd, tmp_name = tempfile.mkstemp(dir=self.tmp, prefix=sha[:12] + ".")
         try:
             with os.fdopen(fd, "wb") as fh:
