@@ -57,6 +57,8 @@ def process_pending(svc: Services, stop: threading.Event | None = None,
             done.extend(pool.collect(WAIT_SECONDS))
             if len(done) >= batch or pool.outstanding == 0:
                 record(svc.store, done, sources, summary)
+                for r in done:                  # what is recorded is forgotten: memory flat
+                    sources.pop(r.receipt_id, None)
                 done = []
     if done:
         record(svc.store, done, sources, summary)
