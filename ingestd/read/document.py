@@ -10,6 +10,7 @@ from typing import Any
 
 from ingestd.read.refs import DocNumber, PeriodRef, Ref, find_numbers, find_periods
 from ingestd.read.signatures import Signature
+from ingestd.read.vntext import fold
 
 
 @dataclass
@@ -79,8 +80,9 @@ class Document:
     def analyse(self) -> Document:
         self.refs, self.periods = [], []
         for part in self.parts:
-            self.refs.extend(find_numbers(part.text, part.location))
-            self.periods.extend(find_periods(part.text, part.location))
+            folded = fold(part.text)            # once for both
+            self.refs.extend(find_numbers(part.text, part.location, folded))
+            self.periods.extend(find_periods(part.text, part.location, folded))
         return self
 
     @property
