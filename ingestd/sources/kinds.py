@@ -2,7 +2,8 @@
 (``imap_config``, ``gateway_config``, ``maildir_config``): the config table it reads and how to
 parse it, the source keys an entry gives, whether it is a trusted channel, and what polls it.
 The config loader, the daemon, health and matching ask here and nowhere else, so a new kind of
-source is its backend, its settings module and one line in ``kinds()``.
+source is its backend, its settings module, one line in ``kinds()`` and its typed field in
+``config.Settings``.
 
 What a kind declares and how keys are written: ``sources.keys``."""
 
