@@ -28,7 +28,7 @@ from ingestd.sources.base import Source
 from ingestd.sources.imap import ImapWatcher, poll_account
 from ingestd.sources.imap_config import ImapAccount
 from ingestd.sources.intake import store_incoming
-from ingestd.sources.kinds import build_sources, source_keys
+from ingestd.sources.kinds import build_sources, sink_for, source_keys
 from ingestd.statusview import Ledger
 from ingestd.store.drafts_repo import OutgoingStore
 from ingestd.store.repo import Store
@@ -79,9 +79,6 @@ class Daemon:
         moment, so a reload (SIGHUP) that adds one is polled at the next pass."""
         return build_sources(self.settings, self.svc.store)
 
-    def _sink(self, outgoing: bool) -> Store | OutgoingStore:
-        return OutgoingStore(self.svc.store) if outgoing else self.svc.store
-
     def poll_local(self, with_imap: bool = False) -> tuple[int, list[str]]:
         """Poll Maildirs, gateway folders (and IMAP once, when asked)."""
         stored, errors = 0, []
@@ -91,7 +88,7 @@ class Daemon:
         if with_imap:
             for a in self.settings.imap:
                 stored += self._guard(f"imap:{a.name}", lambda a=a: len(poll_account(
-                    a, self._sink(a.outgoing))), errors)  # type: ignore[arg-type]
+                    a, sink_for(a, self.svc.store))), errors)  # type: ignore[arg-type]
         return stored, errors
 
     def _guard(self, key: str, fn, errors: list[str]) -> int:  # type: ignore[no-untyped-def]
@@ -287,7 +284,7 @@ class Daemon:
         for name, account in wanted.items():
             if name not in self._watchers:
                 stop = threading.Event()
-                watcher = ImapWatcher(account, self._sink(account.outgoing),  # type: ignore[arg-type]
+                watcher = ImapWatcher(account, sink_for(account, self.svc.store),  # type: ignore[arg-type]
                                       self._kick, stop)
                 thread = threading.Thread(target=watcher.run, name=f"imap-{name}", daemon=True)
                 self._watchers[name] = (account, thread, stop)

@@ -74,13 +74,13 @@ def find_reports(doc: Document, directive: Directive, book: Rulebook,
     names = [p for p in doc.parts if p.location.startswith(_PRIMARY)]
     heads = [p if p.location.startswith(_PRIMARY) else TextPart(p.location, p.text[:_HEAD_CHARS])
              for p in doc.parts]
-    tiers = [names, heads, doc.parts]
-    for tier in tiers:
+    for tier in (names, heads, doc.parts):
+        folded = [(p, words_of(p.text)) for p in tier]     # once a part, not once a keyword
         hits: list[Report] = []
         for rep in reports:
             for kw in rep.keywords:
                 w = words_of(kw)
-                part = next((p for p in tier if w in words_of(p.text)), None)
+                part = next((p for p, text in folded if w in text), None)
                 if part:
                     hits.append(rep)
                     ev.append(Evidence("report", f'{rep.id} theo từ khóa "{kw}"', part.location))

@@ -46,7 +46,7 @@ class Case:
     report_reasons: list[str] = field(default_factory=list)
     signature: SignatureVerdict | None = None
     expected: list[ReportMatch] = field(default_factory=list)
-    result: MatchResult | None = None      # the review verdict being built, once there is a unit
+    result: MatchResult | None = None      # the review verdict being built (from ``answers`` on)
 
     @property
     def day(self) -> date:

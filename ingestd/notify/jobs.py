@@ -2,14 +2,11 @@
 the quarterly report, each queued once by key in the outbox (``notify.outbox``) and sent. The
 jobs of one cycle share one ``Ledger`` (the status of every report at that moment)."""
 
-
 from __future__ import annotations
 
-import email.policy
 from datetime import datetime
 from email.utils import parseaddr
 
-from ingestd.logs import get_logger
 from ingestd.notify.digest import build_digest
 from ingestd.notify.outbox import enqueue_mail, send_outbox
 from ingestd.notify.quarterly_job import quarterly_job
@@ -20,10 +17,6 @@ from ingestd.services import Services
 from ingestd.statusview import Ledger, ledger_at
 from ingestd.store.db import to_db
 from ingestd.store.outbox_repo import OutboxRepo
-
-log = get_logger("ingestd.notify")
-SMTP_POLICY = email.policy.SMTP     # CRLF line ends: smtplib sends bytes as they are
-MAX_ATTEMPTS = 12
 
 
 def plan_reminders(svc: Services, at: datetime, ledger: Ledger | None = None

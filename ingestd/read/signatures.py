@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import io
 import logging
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from datetime import UTC, datetime
 
 VALID, INVALID, UNTRUSTED = "valid", "invalid", "untrusted"
@@ -26,9 +26,6 @@ class Signature:
     location: str
     detail: str                     # in Vietnamese, for the evidence
     organizational_unit: str | None = None   # OU as written
-
-    def to_dict(self) -> dict[str, str | None]:
-        return asdict(self)
 
 
 def _name(cert: object, key: str) -> str | None:

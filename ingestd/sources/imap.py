@@ -23,7 +23,7 @@ from imapclient import IMAPClient, SocketTimeout
 from imapclient.exceptions import IMAPClientError
 
 from ingestd.backoff import backoff_seconds
-from ingestd.errors import TransientSourceError
+from ingestd.errors import TransientSourceError, one_line
 from ingestd.logs import get_logger
 from ingestd.sources.base import Incoming, Item, Stored
 from ingestd.sources.imap_config import ImapAccount, folder_key
@@ -194,22 +194,15 @@ class ImapWatcher:
         while not self.stop.is_set():
             try:
                 self._session()
-            except FolderFailed as exc:         # recorded on its folder by intake
+            except Exception as exc:  # noqa: BLE001 - the network, the server, the database: keep watching
                 delay = self.backoff()
-                log.error("IMAP fetch failed; retrying", account=self.account.name,
-                          error=str(exc), retry_in=round(delay, 1))
-                self.stop.wait(delay)
-            except NETWORK_ERRORS + (TransientSourceError,) as exc:
-                delay = self.backoff()
-                log.error("IMAP connection failed; retrying", account=self.account.name,
-                          error=str(exc), retry_in=round(delay, 1))
-                self._record(str(exc))
-                self.stop.wait(delay)
-            except Exception as exc:  # noqa: BLE001 - e.g. the database is down: keep watching
-                delay = self.backoff()
-                log.error("IMAP fetch failed; retrying", account=self.account.name,
-                          error=f"{type(exc).__name__}: {str(exc)[:300]}", retry_in=round(delay, 1))
-                self._record(f"{type(exc).__name__}: {exc}")
+                lost = isinstance(exc, NETWORK_ERRORS + (TransientSourceError,))
+                error = str(exc) if lost else f"{type(exc).__name__}: {one_line(exc, 300)}"
+                log.error("IMAP connection failed; retrying" if lost and not isinstance(exc, FolderFailed)
+                          else "IMAP fetch failed; retrying", account=self.account.name, error=error,
+                          retry_in=round(delay, 1))
+                if not isinstance(exc, FolderFailed):   # a folder's failure: intake recorded it
+                    self._record(error)
                 self.stop.wait(delay)
 
     def _record(self, error: str) -> None:

@@ -105,15 +105,11 @@ def store_incoming(store: Store, source: Source,
                     on_item(item.ref)
     except Exception as exc:
         if source.health:
-            _record_error(store, source.key, exc)
+            record_failure(store, [source.key], exc)
         raise
     if source.health:
         store.health.source_ok(source.key)
     return summary
-
-
-def _record_error(store: Store, key: str, exc: Exception) -> None:
-    record_failure(store, [key], exc)
 
 
 def record_failure(store: Store, keys: list[str], exc: Exception | str) -> None:

@@ -45,11 +45,16 @@ def source_keys(settings: Any) -> list[str]:
             for key in kind.keys(entry)]
 
 
+def sink_for(entry: Any, store: Store) -> Store | OutgoingStore:
+    """Where an entry's messages are stored: an outgoing folder gives drafts, never receipts."""
+    from ingestd.store.drafts_repo import OutgoingStore
+
+    return OutgoingStore(store) if getattr(entry, "outgoing", False) else store
+
+
 def build_sources(settings: Any, store: Store) -> list[tuple[Source, Store | OutgoingStore]]:
     """The polled sources in force (every kind but those with a watcher) and where each
     stores what it yields: an outgoing folder gives drafts, never receipts."""
-    from ingestd.store.drafts_repo import OutgoingStore
-
     out: list[tuple[Source, Store | OutgoingStore]] = []
     for kind in kinds():
         if kind.poller is None:
@@ -57,6 +62,5 @@ def build_sources(settings: Any, store: Store) -> list[tuple[Source, Store | Out
         module, _, name = kind.poller.partition(":")
         make = getattr(importlib.import_module(module), name)
         for entry in getattr(settings, kind.field):
-            sink = OutgoingStore(store) if getattr(entry, "outgoing", False) else store
-            out.append((make(entry, settings, store), sink))
+            out.append((make(entry, settings, store), sink_for(entry, store)))
     return out
