@@ -1,3 +1,3 @@
-from ingestd.cli.main import main
+from ingestd.cli.main import run
 
-raise SystemExit(main())
+run()

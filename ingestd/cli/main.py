@@ -8,8 +8,11 @@ answers at once, and a command loads only its own part of the program."""
 from __future__ import annotations
 
 import argparse
+import atexit
+import os
 import sys
 from pathlib import Path
+from typing import NoReturn
 
 from ingestd import __version__
 from ingestd.cli import (
@@ -27,7 +30,7 @@ from ingestd.cli.base import COMMANDS, Parser, UsageError, command, parse_at
 
 MODULES = (admin, ops, status_cmd, register, notify_cmds, web_cmd, report_cmd, units_cmd,
            directive_cmd)
-__all__ = ["UsageError", "build_parser", "command", "main", "parse_at"]
+__all__ = ["UsageError", "build_parser", "command", "main", "parse_at", "run"]
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -72,3 +75,19 @@ def main(argv: list[str] | None = None) -> int:
         sys.stderr.write(f"ingestd {args.command}: internal error: {type(exc).__name__}: {exc}\n"
                          "Please report it with the log above.\n")
         return 1
+
+
+def run() -> NoReturn:
+    """The ``ingestd`` program: ``main``, then the end of the process without Python's
+    teardown. Freeing every object of SQLAlchemy, pydantic and the rules one by one at exit
+    costs ~0.13 s on the 2-core machine, a fifth of a ``status``; the operating system frees
+    the memory at once. What teardown would still do is done here: the exit handlers run
+    (thread and process pools, temporary directories, logging) and the output is flushed."""
+    code = main()
+    atexit._run_exitfuncs()  # noqa: SLF001 - the registered handlers, as interpreter exit would
+    for stream in (sys.stdout, sys.stderr):
+        try:
+            stream.flush()
+        except (BrokenPipeError, ValueError):  # a reader that went away, a closed stream
+            code = code or 1
+    os._exit(code)
