@@ -11,6 +11,8 @@ import json
 from dataclasses import asdict, dataclass, field, fields
 from typing import Any
 
+from ingestd import jsontext
+
 
 @dataclass
 class Evidence:
@@ -63,7 +65,7 @@ class MatchResult:
         return asdict(self)
 
     def dumps(self) -> str:
-        return json.dumps(self.to_json(), ensure_ascii=False, default=str)
+        return jsontext.dumps(self)
 
     @classmethod
     def from_json(cls, data: dict[str, Any] | None) -> MatchResult:

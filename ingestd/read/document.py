@@ -4,13 +4,16 @@ the references found in it, and every part that could not be read, with the reas
 from __future__ import annotations
 
 import json
-from dataclasses import asdict, dataclass, field
+from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
+from ingestd import jsontext
 from ingestd.read.refs import DocNumber, PeriodRef, Ref, find_numbers, find_periods
 from ingestd.read.signatures import Signature
 from ingestd.read.vntext import fold
+
+_DERIVED = frozenset({"refs", "periods"})       # recomputed by ``analyse``, never stored
 
 
 @dataclass
@@ -103,9 +106,7 @@ class Document:
                        if p.location != "subject" and not p.location.startswith("attachment-name:"))
 
     def to_json(self) -> str:
-        data = asdict(self)
-        data.pop("refs"), data.pop("periods")
-        return json.dumps(data, ensure_ascii=False, default=str)
+        return jsontext.dumps(self, leave_out=_DERIVED)
 
     @classmethod
     def from_json(cls, text: str) -> Document:

@@ -23,6 +23,7 @@ from ingestd.read.vntext import clean
 
 HEADER_BYTES = 1024 * 1024           # a header block larger than this is cut (hostile)
 _FOLD = re.compile(r"\r?\n(?=[ \t])")
+_END_OF_HEADERS = re.compile(rb"\r?\n\r?\n")
 
 
 @dataclass(frozen=True)
@@ -37,10 +38,19 @@ class Headers:
     from_count: int                # addresses in From
 
 
-def header_block(raw: bytes) -> Message:
+def header_bytes(raw: bytes, limit: int = HEADER_BYTES) -> bytes:
+    """The header block: the bytes up to the first empty line, at most ``limit``. A
+    headers-only parser still reads the body line by line (into a payload nobody asks for);
+    given only this, it never sees the body."""
+    head = raw[:limit]
+    end = _END_OF_HEADERS.search(head)
+    return head if end is None else head[: end.end()]
+
+
+def header_block(raw: bytes, limit: int = HEADER_BYTES) -> Message:
     """The header block only, parsed without touching the body."""
-    head = raw[:HEADER_BYTES]
-    return email.parser.BytesHeaderParser(policy=email.policy.compat32).parsebytes(head)
+    return email.parser.BytesHeaderParser(policy=email.policy.compat32).parsebytes(
+        header_bytes(raw, limit))
 
 
 def _raw_text(value: object) -> str:
