@@ -260,7 +260,12 @@ class PhotoDefects:
     rotate: float = 0.0             # degrees, counter-clockwise
     jpeg: int | None = None         # JPEG quality
     seal: bool = False              # a red seal (con dấu) over the header and the signature
+    seal_ink: tuple[int, int, int] | None = None   # its colour; None: one of SEAL_INKS by seed
     handwritten: str | None = None  # the own number's digits written by hand in the blank
+
+
+SEAL_INKS = ((205, 35, 35), (165, 20, 40), (225, 70, 40), (230, 120, 125))
+"""Inks as seals come: fresh red, dark crimson, vermilion, a faded pad's pink."""
 
 
 def make_photo(issuer: str, own_number: str, body: list[str], defects: PhotoDefects,
@@ -304,10 +309,13 @@ def make_photo(issuer: str, own_number: str, body: list[str], defects: PhotoDefe
     if defects.seal:                 # seal ink is translucent: it darkens what is under it
         seal = Image.new("RGB", (width, height), "white")
         ink = ImageDraw.Draw(seal)
-        for cx, cy in ((420, 260), (1100, y + 160)):
-            ink.ellipse((cx - 150, cy - 150, cx + 150, cy + 150), outline=(205, 35, 35), width=9)
-            ink.ellipse((cx - 105, cy - 105, cx + 105, cy + 105), outline=(205, 35, 35), width=4)
-            ink.text((cx - 80, cy - 20), "ỦY BAN", font=bold, fill=(205, 35, 35))
+        colour = defects.seal_ink or rng.choice(SEAL_INKS)
+        ring = rng.randint(6, 12)
+        for cx, cy in ((420 + rng.randint(-60, 60), 260 + rng.randint(-25, 25)),
+                       (1100 + rng.randint(-80, 80), y + 160)):
+            ink.ellipse((cx - 150, cy - 150, cx + 150, cy + 150), outline=colour, width=ring)
+            ink.ellipse((cx - 105, cy - 105, cx + 105, cy + 105), outline=colour, width=ring // 2)
+            ink.text((cx - 80, cy - 20), "ỦY BAN", font=bold, fill=colour)
         page = ImageChops.multiply(page, seal)
     return degrade(page, defects)
 
