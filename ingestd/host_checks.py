@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import re
 import shutil
+import socket
 import subprocess
 from pathlib import Path
 
@@ -78,7 +79,8 @@ def _socket_key(socket: str) -> str:
     return s.removeprefix("unix:").removeprefix("local:")
 
 
-def mta_notes(authserv_ids: tuple[str, ...], root: Path = Path("/")) -> list[str]:
+def mta_notes(authserv_ids: tuple[str, ...], root: Path = Path("/"),
+              hostname: str | None = None) -> list[str]:
     """How this machine's Postfix, OpenDKIM and OpenDMARC treat incoming Authentication-Results
     that claim our authserv-id — when their files are here and readable."""
     dkim = _conf(root / "etc/opendkim.conf")
@@ -89,7 +91,16 @@ def mta_notes(authserv_ids: tuple[str, ...], root: Path = Path("/")) -> list[str
     notes, stripped = [], []
     if dkim is not None:
         if _yes(dkim.get("removearall")):
-            stripped.append("OpenDKIM RemoveARAll yes")
+            # it removes the headers of the names in RemoveARFrom, by default this machine's
+            named = {n.strip().lower() for n in re.split(r"[,\s]+", dkim.get("removearfrom", "")) if n}
+            named = named or {(hostname or socket.getfqdn()).lower()}
+            if any(i.lower() in named or any(n.startswith(".") and i.lower().endswith(n)
+                                              for n in named) for i in authserv_ids):
+                stripped.append("OpenDKIM RemoveARAll yes")
+            else:
+                notes.append(f"OpenDKIM RemoveARAll yes chỉ xóa tiêu đề của {', '.join(sorted(named))}"
+                             f" (RemoveARFrom, mặc định là tên máy này): thêm RemoveARFrom "
+                             f"{authserv_ids[0] if authserv_ids else '<authserv-id>'}")
         ident = dkim.get("authservid")
         if ident and authserv_ids and ident.lower() not in authserv_ids:
             notes.append(f"OpenDKIM ghi kết quả với AuthservID {ident}, không phải {', '.join(authserv_ids)} "
@@ -113,6 +124,9 @@ def mta_notes(authserv_ids: tuple[str, ...], root: Path = Path("/")) -> list[str
     if dmarc is not None and not _yes(dmarc.get("spfignoreresults")):
         notes.append("OpenDMARC chưa đặt SPFIgnoreResults true: nó tin kết quả SPF có sẵn trong thư "
                      "(người gửi có thể viết sẵn spf=pass)")
+    elif dmarc is not None and not _yes(dmarc.get("spfselfvalidate")):
+        notes.append("OpenDMARC bỏ qua kết quả SPF có sẵn nhưng không tự kiểm tra SPF (SPFSelfValidate "
+                     "true): DMARC chỉ dựa vào DKIM")
     if stripped:
         notes.insert(0, "Máy chủ thư xóa Authentication-Results đến: " + "; ".join(stripped))
     else:

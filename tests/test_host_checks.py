@@ -32,14 +32,31 @@ def test_debian_defaults_strip_nothing_and_say_so(tmp_path):
 
 
 def test_the_hardened_settings_are_named(tmp_path):
-    lay_out(tmp_path, dkim="Socket inet:8891@localhost\nRemoveARAll yes\n",
-            dmarc="Socket inet:8893@localhost\nSPFIgnoreResults true\n",
+    lay_out(tmp_path, dkim="Socket inet:8891@localhost\nRemoveARAll yes\n"
+                           "RemoveARFrom mail.laichau.gov.vn\n",
+            dmarc="Socket inet:8893@localhost\nSPFIgnoreResults true\nSPFSelfValidate true\n",
             main_cf="smtpd_milters = inet:localhost:8891, inet:localhost:8893\n"
                     "header_checks = regexp:/etc/postfix/header_checks\n",
             header_checks="/^Authentication-Results:\\s*mail\\.laichau\\.gov\\.vn/ IGNORE\n")
     notes = mta_notes(OURS, tmp_path)
     assert notes == ["Máy chủ thư xóa Authentication-Results đến: OpenDKIM RemoveARAll yes; "
                      "Postfix header_checks (/etc/postfix/header_checks)"]
+
+
+def test_remove_ar_all_removes_only_the_names_it_is_given(tmp_path):
+    """OpenDKIM's RemoveARAll removes headers of RemoveARFrom's names, by default this
+    machine's own: on a machine not called mail.laichau.gov.vn, ours stay."""
+    lay_out(tmp_path, dkim="Socket inet:8891@localhost\nRemoveARAll yes\n",
+            dmarc="Socket inet:8893@localhost\nSPFIgnoreResults true\n")
+    elsewhere = mta_notes(OURS, tmp_path, hostname="mx1.laichau.gov.vn")
+    assert elsewhere[0].startswith("Máy chủ thư không xóa")
+    assert any("thêm RemoveARFrom mail.laichau.gov.vn" in n for n in elsewhere)
+    assert any("SPFSelfValidate" in n for n in elsewhere)      # no SPF at all, then
+    here = mta_notes(OURS, tmp_path, hostname="mail.laichau.gov.vn")
+    assert here[0] == "Máy chủ thư xóa Authentication-Results đến: OpenDKIM RemoveARAll yes"
+    lay_out(tmp_path, dkim="Socket inet:8891@localhost\nRemoveARAll yes\n"
+                           "RemoveARFrom .laichau.gov.vn\n")
+    assert mta_notes(OURS, tmp_path, hostname="mx1")[0].startswith("Máy chủ thư xóa")
 
 
 def test_milters_in_the_wrong_order_and_a_foreign_authserv_id(tmp_path):
