@@ -152,6 +152,30 @@ def test_a_party_number_read_by_ocr_from_a_photo(book, tesseract):
     assert run(doc, book).state == MATCHED
 
 
+@pytest.mark.parametrize("own, seed", [("285/BC-SYT", 1), ("1285/BC-STC", 5), ("1634/BC-UBND", 6)])
+def test_a_number_written_by_hand_into_the_blank_is_read(tesseract, own, seed):
+    """The văn thư writes the number in blue ink into the typed ``Số:      /BC-…``: the digits
+    are read apart from the typed notation, and the document takes that number as its own."""
+    digits, _, _ = own.partition("/")
+    photo = make_photo("Sở Y tế", own, ["BÁO CÁO", "Kết quả thực hiện Văn bản số 760/UBND-TH "
+                                         "ngày 10/5/2019 của UBND tỉnh"],
+                       PhotoDefects(dpi=80, handwritten=digits), seed=seed)
+    raw = Mail("syt@laichau.gov.vn", "Gửi báo cáo", "", attachments=[("anh.jpg", photo)]).build()
+    doc = read_message(raw, ReadLimits(), extract_fn=sandboxed_extract)
+    assert doc.own_number == own
+    assert "760/UBND-TH" in {r.doc.key for r in doc.references}
+    assert any("số viết tay đọc riêng" in p.reason for p in doc.problems)
+
+
+def test_a_typed_number_is_not_taken_for_handwriting(tesseract):
+    photo = make_photo("Sở Y tế", "285/BC-SYT", ["BÁO CÁO", "Thực hiện Văn bản số 760/UBND-TH"],
+                       PhotoDefects(dpi=80), seed=1)
+    raw = Mail("syt@laichau.gov.vn", "Gửi báo cáo", "", attachments=[("anh.jpg", photo)]).build()
+    doc = read_message(raw, ReadLimits(), extract_fn=sandboxed_extract)
+    assert doc.own_number == "285/BC-SYT"
+    assert not any("viết tay" in p.reason for p in doc.problems)
+
+
 # -- one number, many years -----------------------------------------------------------------------
 
 def test_a_leading_zero_is_the_same_number():

@@ -42,19 +42,32 @@ def ocr_confidence(location: str) -> int | None:
     return int(m.group(1)) if m else None
 
 
-def _tesseract(image: Any, config: str = "") -> tuple[str, float]:
-    text, conf, _ = _tesseract_words(image, config)
+@lru_cache(maxsize=1)
+def _digits_model() -> str:
+    """``eng`` when installed (Debian's tesseract-ocr brings it), else the Vietnamese model."""
+    exe = shutil.which("tesseract")
+    try:
+        out = subprocess.run([exe or "tesseract", "--list-langs"], capture_output=True, text=True,
+                             timeout=20).stdout.split()
+    except (OSError, subprocess.SubprocessError):
+        out = []
+    return "eng" if "eng" in out else "vie"
+
+
+def _tesseract(image: Any, config: str = "", lang: str = "vie") -> tuple[str, float]:
+    text, conf, _ = _tesseract_words(image, config, lang)
     return text, conf
 
 
-def _tesseract_words(image: Any, config: str = "") -> tuple[str, float, dict[str, list[Any]]]:
+def _tesseract_words(image: Any, config: str = "", lang: str = "vie"
+                     ) -> tuple[str, float, dict[str, list[Any]]]:
     """(text with its line breaks, mean word confidence, Tesseract's word table)."""
     import pytesseract
 
     if image.width * image.height > MAX_PIXELS:
         scale = (MAX_PIXELS / (image.width * image.height)) ** 0.5
         image = image.resize((int(image.width * scale), int(image.height * scale)))
-    data = pytesseract.image_to_data(image, lang="vie", config=config,
+    data = pytesseract.image_to_data(image, lang=lang, config=config,
                                      output_type=pytesseract.Output.DICT)
     lines: dict[tuple[int, int, int], list[str]] = {}
     confidences = []
@@ -71,6 +84,7 @@ def _tesseract_words(image: Any, config: str = "") -> tuple[str, float, dict[str
 
 PASS_1, PASS_2 = "lượt 1", "lượt 2 (khử nhiễu, nhị phân hóa)"
 NUMBER_LINE = "đọc lại dòng «Số:»"
+HANDWRITTEN = "số viết tay đọc riêng"
 _NUMBER_CHARS = "0123456789/-ABCDEFGHIJKLMNOPQRSTUVWXYZĐ"
 
 
@@ -86,18 +100,26 @@ def read_page(image: Any, good_enough: Callable[[str], bool] = lambda text: Fals
     caller's test: the numbers it needs are not there), pass 2 also removes noise and
     binarises adaptively (a local threshold); the pass whose text is good enough, else the one
     with more document numbers, else the more confident one, is kept. When the kept text still
-    has no number after ``Số:`` (written by hand into the blank, under a seal, blurred), that
-    line alone is read again as one line of number characters, and added."""
+    has no number after ``Số:`` (under a seal, blurred), that line alone is read again as one
+    line of number characters, and added. A number written by hand in a pen's blue into that
+    line is read on its own first (``_handwritten_number``): with it, pass 1 is often enough."""
     prepared = prepare(image)
     first = _tesseract_words(prepared.flat)
+    box = _number_box(prepared, first[2])
+    hand = _handwritten_number(prepared, box) if box else None
+    with_hand = (lambda t: f"{hand}\n{t}") if hand else (lambda t: t)
     best, how = first, PASS_1
-    if not good_enough(first[0]):
+    if not good_enough(with_hand(first[0])):
         second = _tesseract_words(prepared.binarised())
-        if good_enough(second[0]) or (_numbers(second[0]), second[1]) > (_numbers(first[0]), first[1]):
+        more = (_numbers(second[0]), second[1]) > (_numbers(first[0]), first[1])
+        if good_enough(with_hand(second[0])) or more:
             best, how = second, PASS_2
     text, confidence, words = best
-    if not _has_own(text):
-        line = _number_line(prepared, words) or _number_line(prepared, first[2])
+    if hand:
+        return with_hand(text), confidence, f"{how}, {HANDWRITTEN}"
+    box = box or _number_box(prepared, words)
+    if not _has_own(text) and box:
+        line = _number_line(prepared, box)
         if line:
             text, how = f"{line}\n{text}", f"{how}, {NUMBER_LINE}"
     return text, confidence, how
@@ -109,9 +131,12 @@ def _has_own(text: str) -> bool:
     return any(r.own for r in find_numbers(text, ""))
 
 
-def _number_line(prepared: Prepared, words: dict[str, list[Any]]) -> str | None:
-    """The header's ``Số: …`` line read again on its own (page segmentation: one line; only the
-    characters a number is written with), or None when no such line was found."""
+Box = tuple[int, int, int, int]
+
+
+def _number_box(prepared: Prepared, words: dict[str, list[Any]]) -> Box | None:
+    """Where the header's ``Số: …`` line is on the prepared page (from Tesseract's words), or
+    None when no such line was found."""
     from ingestd.read.vntext import fold
 
     for i, word in enumerate(words["text"]):
@@ -123,13 +148,53 @@ def _number_line(prepared: Prepared, words: dict[str, list[Any]]) -> str | None:
         width = prepared.flat.width
         if y > prepared.flat.height * 0.4 or x > width * 0.4:   # the header's left column
             continue
-        box = (max(0, x - h), max(0, y - h), int(width * 0.48), min(prepared.flat.height, y + 2 * h))
-        crop = prepared.flat.crop(box)
-        text, _ = _tesseract(crop, f"--psm 7 -c tessedit_char_whitelist={_NUMBER_CHARS}")
-        digits = re.sub(r"^[^0-9]*", "", text.replace(" ", ""))
-        if re.match(r"^\d{1,5}[/-]", digits):
-            return f"Số: {digits}"
+        return (max(0, x - h), max(0, y - h), int(width * 0.48), min(prepared.flat.height, y + 2 * h))
     return None
+
+
+def _number_line(prepared: Prepared, box: Box) -> str | None:
+    """The ``Số: …`` line read again on its own (page segmentation: one line; only the
+    characters a number is written with)."""
+    text, _ = _tesseract(prepared.flat.crop(box), f"--psm 7 -c tessedit_char_whitelist={_NUMBER_CHARS}")
+    digits = re.sub(r"^[^0-9]*", "", text.replace(" ", ""))
+    return f"Số: {digits}" if re.match(r"^\d{1,5}[/-]", digits) else None
+
+
+def _handwritten_number(prepared: Prepared, box: Box) -> str | None:
+    """A number written by hand in blue or violet ink into the typed blank (``Số:    /BC-…``,
+    as the văn thư numbers a document when it is issued): the ink is told from the typed black
+    by its colour, so the digits and the typed notation are read apart — the digits alone,
+    as one line of digits; the notation with the handwriting taken out. None when the line
+    holds no such ink (a typed number is read as it is)."""
+    ink = prepared.pen
+    if ink is None:
+        return None
+    x0, y0, x1, y1 = box
+    strokes = ink[y0:y1, x0:x1]
+    if int((strokes < 128).sum()) < 40 * prepared.scale ** 2:     # a few specks: no number
+        return None
+    import cv2
+    import numpy as np
+    from PIL import Image
+
+    ys, xs = np.nonzero(strokes < 128)
+    pad = int(15 * prepared.scale / 3) + 1
+    only = strokes[max(0, ys.min() - pad):ys.max() + pad, max(0, xs.min() - pad):xs.max() + pad]
+    only = cv2.copyMakeBorder(only, 20, 20, 20, 20, cv2.BORDER_CONSTANT, value=255)
+    # digits are no language's: Tesseract's English model reads hand-written ones better
+    digits, _ = _tesseract(Image.fromarray(only), "--psm 7 -c tessedit_char_whitelist=0123456789",
+                           lang=_digits_model())
+    digits = digits.replace(" ", "")
+    typed = prepared.grey[y0:y1, x0:x1].copy()
+    grown = cv2.erode(strokes, np.ones((5, 5), np.uint8))      # the strokes' pale edges too
+    typed[grown < 128] = 255
+    typed = typed[:, xs.min():]                # from the handwriting on: not "Số:" before it
+    rest, _ = _tesseract(Image.fromarray(typed), f"--psm 7 -c tessedit_char_whitelist={_NUMBER_CHARS}")
+    # the notation after the slash (a digit written over the slash may have taken it along)
+    typed_part = re.search(r"[A-ZĐ][A-ZĐ0-9-]*", rest.replace(" ", "").partition("/")[2] or rest)
+    if not re.fullmatch(r"\d{1,5}", digits) or typed_part is None:
+        return None
+    return f"Số: {digits}/{typed_part.group(0)}"
 
 
 def _numbers(text: str) -> int:
@@ -160,11 +225,19 @@ class Prepared:
         red = rgb[:, :, 0]                      # red ink is nearly as light as paper here ...
         seal = (red > 140) & (red - np.maximum(rgb[:, :, 1], rgb[:, :, 2]) > 60)
         red = np.where(seal, 255, red).astype(np.uint8)     # ... and bright red ink is paper
+        # a pen's blue or violet ink (the hand-written number): blue well above red and green
+        pen = rgb[:, :, 2] - np.maximum(rgb[:, :, 0], rgb[:, :, 1]) > 50
         scale = min(4.0, max(1.0, self.TARGET_WIDTH / red.shape[1]))
+        ink = np.where(pen, 0, 255).astype(np.uint8) if pen.sum() > 30 else None
         if scale > 1.05:
             red = cv2.resize(red, None, fx=scale, fy=scale, interpolation=cv2.INTER_CUBIC)
+            if ink is not None:
+                ink = cv2.resize(ink, None, fx=scale, fy=scale, interpolation=cv2.INTER_CUBIC)
         self.scale = scale
-        self.grey = _deskew(_flatten(red))
+        flat = _flatten(red)
+        angle = skew_angle(flat)
+        self.grey = _rotate(flat, angle)
+        self.pen = None if ink is None else _rotate(ink, angle)     # None: no pen on the page
         from PIL import Image
 
         self.flat = Image.fromarray(self.grey)
@@ -219,10 +292,10 @@ def skew_angle(grey: Any) -> float:
     return float(max(np.arange(best - 0.5, best + 0.51, 0.1), key=peaked))
 
 
-def _deskew(grey: Any) -> Any:
+def _rotate(grey: Any, angle: float) -> Any:
+    """The page turned by ``angle`` degrees (its skew corrected), paper at the corners."""
     import cv2
 
-    angle = skew_angle(grey)
     if abs(angle) < 0.2:
         return grey
     h, w = grey.shape
