@@ -16,10 +16,11 @@ from ingestd.match import MATCHED, REVIEW, match
 from ingestd.near_miss import one_confusable_apart
 from ingestd.read import read_message, sandboxed_extract
 from ingestd.read.document import Document, TextPart
-from ingestd.read.ocr import available
+from ingestd.read.ocr import available, mend_dashes
 from ingestd.read.refs import find_numbers, parse_number
 from ingestd.rules import load_rules
 from ingestd.testing import (
+    SEAL_INKS,
     Mail,
     PhotoDefects,
     auth_results,
@@ -174,6 +175,27 @@ def test_a_typed_number_is_not_taken_for_handwriting(tesseract):
     doc = read_message(raw, ReadLimits(), extract_fn=sandboxed_extract)
     assert doc.own_number == "285/BC-SYT"
     assert not any("viết tay" in p.reason for p in doc.problems)
+
+
+@pytest.mark.parametrize("ink", SEAL_INKS, ids=["red", "crimson", "vermilion", "faded"])
+def test_a_seal_over_the_number_in_any_ink_leaves_the_number(tesseract, ink):
+    """Seal ink is translucent: taken out of the red channel by its own colour, whatever the
+    pad's colour, the letters it crosses stay whole."""
+    photo = make_photo("Sở Y tế", "285/BC-SYT", ["BÁO CÁO", "Kết quả thực hiện Văn bản số 760/UBND-TH "
+                                                 "ngày 10/5/2019 của UBND tỉnh"],
+                       PhotoDefects(dpi=80, seal=True, seal_ink=ink), seed=2)
+    raw = Mail("syt@laichau.gov.vn", "Gửi báo cáo", "", attachments=[("anh.jpg", photo)]).build()
+    doc = read_message(raw, ReadLimits(), extract_fn=sandboxed_extract)
+    assert doc.own_number == "285/BC-SYT"
+    assert "760/UBND-TH" in {r.doc.key for r in doc.references}
+
+
+@pytest.mark.parametrize("read, meant", [("Số: 1180/BC:UBND", "Số: 1180/BC-UBND"),
+                                         ("Số: 285/BC.SYT", "Số: 285/BC-SYT"),
+                                         ("Thông báo 512.TB/TU", "Thông báo 512-TB/TU"),
+                                         ("ngày 10.5.2019, tỷ lệ 3.5", "ngày 10.5.2019, tỷ lệ 3.5")])
+def test_a_dash_ocr_read_as_another_mark_is_a_dash(read, meant):
+    assert mend_dashes(read) == meant
 
 
 # -- one number, many years -----------------------------------------------------------------------

@@ -47,6 +47,16 @@ def test_own_number_is_kept_apart():
     assert parse_number("760/BC-UBND").key != parse_number("760/UBND-TH").key
 
 
+@pytest.mark.parametrize("line", [". Số: 493/BC-BDT", "_ Số: 493/BC-BDT", "' , Số: 493/BC-BDT"])
+def test_ocr_specks_before_so_leave_the_number_the_documents_own(line):
+    """A scan's specks at a line's start, read by OCR as marks, do not hide ``Số:``."""
+    assert ("493/BC-BDT", None, True) in refs(f"BAN DÂN TỘC TỈNH\n{line}\nBÁO CÁO")
+
+
+def test_a_cited_number_after_so_is_not_the_documents_own():
+    assert ("760/UBND-TH", None, False) in refs("Thực hiện Văn bản số: 760/UBND-TH")
+
+
 def test_dates_are_not_numbers():
     assert refs("ngày 10/5/2019 và 5/2019, tỷ lệ 3/4") == []
 

@@ -107,16 +107,20 @@ def read_page(image: Any, good_enough: Callable[[str], bool] = lambda text: Fals
     first = _tesseract_words(prepared.flat)
     box = _number_box(prepared, first[2])
     hand = _handwritten_number(prepared, box) if box else None
-    with_hand = (lambda t: f"{hand}\n{t}") if hand else (lambda t: t)
+
+    def final(text: str) -> str:
+        return mend_dashes(f"{hand}\n{text}" if hand else text)
+
     best, how = first, PASS_1
-    if not good_enough(with_hand(first[0])):
+    if not good_enough(final(first[0])):
         second = _tesseract_words(prepared.binarised())
         more = (_numbers(second[0]), second[1]) > (_numbers(first[0]), first[1])
-        if good_enough(with_hand(second[0])) or more:
+        if good_enough(final(second[0])) or more:
             best, how = second, PASS_2
     text, confidence, words = best
     if hand:
-        return with_hand(text), confidence, f"{how}, {HANDWRITTEN}"
+        return final(text), confidence, f"{how}, {HANDWRITTEN}"
+    text = final(text)
     box = box or _number_box(prepared, words)
     if not _has_own(text) and box:
         line = _number_line(prepared, box)
@@ -129,6 +133,17 @@ def _has_own(text: str) -> bool:
     from ingestd.read.refs import find_numbers
 
     return any(r.own for r in find_numbers(text, ""))
+
+
+_SLIPPED_DASH = re.compile(r"(\d{1,5}/[A-ZĐ]{1,8})[.:,_~](?=[A-ZĐ]{2,})"     # 1180/BC:UBND
+                           r"|(\d{1,5})[.:,_~](?=[A-ZĐ]{1,6}/[A-ZĐ])")         # 512.TB/TU
+
+
+def mend_dashes(text: str) -> str:
+    """A notation's dash that OCR read as another small mark (``1180/BC:UBND``,
+    ``285/BC.SYT``, ``512.TB/TU``) is a dash again. Only in recognised text, and only between
+    the parts of a number: digits, slash, capitals."""
+    return _SLIPPED_DASH.sub(lambda m: (m.group(1) or m.group(2)) + "-", text)
 
 
 Box = tuple[int, int, int, int]
@@ -222,9 +237,7 @@ class Prepared:
         import numpy as np
 
         rgb = np.asarray(image.convert("RGB")).astype(np.int16)
-        red = rgb[:, :, 0]                      # red ink is nearly as light as paper here ...
-        seal = (red > 140) & (red - np.maximum(rgb[:, :, 1], rgb[:, :, 2]) > 60)
-        red = np.where(seal, 255, red).astype(np.uint8)     # ... and bright red ink is paper
+        red = _without_seal(rgb)
         # a pen's blue or violet ink (the hand-written number): blue well above red and green
         pen = rgb[:, :, 2] - np.maximum(rgb[:, :, 0], rgb[:, :, 1]) > 50
         scale = min(4.0, max(1.0, self.TARGET_WIDTH / red.shape[1]))
@@ -255,6 +268,26 @@ class Prepared:
 
 def prepare(image: Any) -> Prepared:
     return Prepared(image)
+
+
+def _without_seal(rgb: Any) -> Any:
+    """The red channel with a seal's ink taken out. Seal ink is translucent: it multiplies
+    what is under it by the ink's colour, so in the red channel a seal pixel is what lies
+    beneath times the ink's red. Dividing by that brings paper back to white and leaves a
+    letter the seal crosses as dark as it was (painting the seal white would cut the letter:
+    a "B" under a ring reads "H"). The ink's red is read off the page (its most saturated
+    pixels): a fresh red pad and a dark crimson one are both taken out."""
+    import numpy as np
+
+    red = rgb[:, :, 0]
+    excess = red - np.maximum(rgb[:, :, 1], rgb[:, :, 2])
+    seal = (red > 60) & (excess > 40)
+    if not seal.any():
+        return red.astype(np.uint8)
+    pure = red[seal & (excess > 80)]
+    ink = float(np.percentile(pure, 90)) if pure.size > 50 else 205.0
+    lifted = np.minimum(255, red * (255.0 / max(ink, 60.0)))
+    return np.where(seal, lifted, red).astype(np.uint8)
 
 
 def _flatten(grey: Any) -> Any:

@@ -34,7 +34,8 @@ _DATE_NUMERIC = re.compile(
     r"^\s*[,(]?\s*(?:ngay\s*:?\s*)?(\d{1,2})\s*[/.-]\s*(\d{1,2})\s*[/.-]\s*((?:19|20)\d{2})")
 _DATE_WORDS = re.compile(
     r"^\s*[,(]?\s*(?:ngay\s+)?(\d{1,2})\s+thang\s+(\d{1,2})\s+nam\s+((?:19|20)\d{2})")
-_OWN_PREFIX = re.compile(r"(?:^|\n|\|)[ \t*]*so\s*:[ \t*]*$")
+# "Số:" at a line's start, after at most a few marks (OCR reads a scan's specks as . _ ' ,)
+_OWN_PREFIX = re.compile(r"(?:^|\n|\|)(?:[^\w\n]|_){0,4}so\s*:[ \t*]*$")
 _ROMAN = {"i": 1, "ii": 2, "iii": 3, "iv": 4}
 _QUARTER = re.compile(r"\bquy\s+(iv|i{1,3}|[1-4])\s*(?:/|-|\s+nam\s+|\s+)\s*((?:19|20)\d{2})\b")
 _HALF = re.compile(r"\b(?:0?6|sau)\s+thang\s+(dau|cuoi)\s+nam(?:\s*(?:/|nam)?\s*((?:19|20)\d{2}))?\b")
