@@ -25,16 +25,21 @@ MAX_PIXELS = 40_000_000          # a bigger image is scaled down before OCR (dec
 
 
 @lru_cache(maxsize=1)
-def available() -> bool:
-    """Tesseract with the Vietnamese model is installed."""
+def _models() -> tuple[str, ...]:
+    """The language models the installed Tesseract has (none when it is not installed)."""
     exe = shutil.which("tesseract")
     if not exe:
-        return False
+        return ()
     try:
         out = subprocess.run([exe, "--list-langs"], capture_output=True, text=True, timeout=20)
     except (OSError, subprocess.SubprocessError):
-        return False
-    return "vie" in out.stdout.split()
+        return ()
+    return tuple(out.stdout.split())
+
+
+def available() -> bool:
+    """Tesseract with the Vietnamese model is installed."""
+    return "vie" in _models()
 
 
 def ocr_confidence(location: str) -> int | None:
@@ -42,16 +47,9 @@ def ocr_confidence(location: str) -> int | None:
     return int(m.group(1)) if m else None
 
 
-@lru_cache(maxsize=1)
 def _digits_model() -> str:
     """``eng`` when installed (Debian's tesseract-ocr brings it), else the Vietnamese model."""
-    exe = shutil.which("tesseract")
-    try:
-        out = subprocess.run([exe or "tesseract", "--list-langs"], capture_output=True, text=True,
-                             timeout=20).stdout.split()
-    except (OSError, subprocess.SubprocessError):
-        out = []
-    return "eng" if "eng" in out else "vie"
+    return "eng" if "eng" in _models() else "vie"
 
 
 def _tesseract(image: Any, config: str = "", lang: str = "vie") -> tuple[str, float]:
@@ -92,8 +90,8 @@ def read_page(image: Any, good_enough: Callable[[str], bool] = lambda text: Fals
               ) -> tuple[str, float, str]:
     """(text, confidence, which pass read it) of a scan or a photo of a page.
 
-    Pass 1 prepares the page the way OCR pipelines do before Tesseract: the red channel (a red
-    seal turns as light as the paper, black and blue ink stay dark), scaled up to about 250 dpi
+    Pass 1 prepares the page the way OCR pipelines do before Tesseract: the red channel with
+    the seal's ink divided out (``_without_seal``; black and blue ink stay dark), scaled up to about 250 dpi
     (phone photos are 70-100 dpi; Tesseract wants letters 20-30 px high), the background
     flattened (a dark photo with light falling off to one side becomes evenly white), the skew
     corrected (a projection-profile estimate). When its text is not ``good_enough`` (the
