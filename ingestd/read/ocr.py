@@ -274,18 +274,30 @@ def _without_seal(rgb: Any) -> Any:
     beneath times the ink's red. Dividing by that brings paper back to white and leaves a
     letter the seal crosses as dark as it was (painting the seal white would cut the letter:
     a "B" under a ring reads "H"). The ink's red is read off the page (its most saturated
-    pixels): a fresh red pad and a dark crimson one are both taken out."""
+    pixels): a fresh red pad and a dark crimson one are both taken out. What JPEG leaves along
+    the ring (specks) is smoothed away (non-local means) around each seal only: the same
+    smoothing over a whole noisy scan thins its letters, and over a 300 dpi page costs a
+    second."""
+    import cv2
     import numpy as np
 
     red = rgb[:, :, 0]
     excess = red - np.maximum(rgb[:, :, 1], rgb[:, :, 2])
     seal = (red > 60) & (excess > 40)
-    if not seal.any():
+    if seal.sum() < 50:
         return red.astype(np.uint8)
     pure = red[seal & (excess > 80)]
     ink = float(np.percentile(pure, 90)) if pure.size > 50 else 205.0
-    lifted = np.minimum(255, red * (255.0 / max(ink, 60.0)))
-    return np.where(seal, lifted, red).astype(np.uint8)
+    lifted = np.where(seal, np.minimum(255, red * (255.0 / max(ink, 60.0))), red).astype(np.uint8)
+    near = cv2.dilate(seal.astype(np.uint8), np.ones((9, 9), np.uint8))
+    count, _, boxes, _ = cv2.connectedComponentsWithStats(near)
+    rows, cols = lifted.shape
+    out = lifted.copy()
+    for x, y, w, h, _area in boxes[1:count]:
+        y0, y1, x0, x1 = max(0, y - 16), min(rows, y + h + 16), max(0, x - 16), min(cols, x + w + 16)
+        mask = near[y0:y1, x0:x1] > 0                               # with the search's margin
+        out[y0:y1, x0:x1][mask] = cv2.fastNlMeansDenoising(lifted[y0:y1, x0:x1], None, 8, 7, 21)[mask]
+    return out
 
 
 def _flatten(grey: Any) -> Any:
