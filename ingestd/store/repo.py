@@ -113,7 +113,7 @@ class Outcome:
 
 def _result_row(o: Outcome, now: datetime, message_id: str | None) -> dict[str, Any]:
     """The receipt columns an outcome sets (its reading, when it carries one, and its match);
-    text passes ``_sanitize`` as every ORM row does before a flush."""
+    text sanitised as every ORM row is before a flush."""
     res = o.result
     row: dict[str, Any] = {"id": o.receipt_id, "read_at": now,   # data_version sees read_at
                            "state": res.state, "reason": res.reason, "unit": res.unit,
@@ -122,6 +122,11 @@ def _result_row(o: Outcome, now: datetime, message_id: str | None) -> dict[str, 
         row.update(document=o.doc.to_json(), sender=o.doc.sender or o.doc.organ_id,
                    subject=o.doc.subject[:2000] if o.doc.subject else None,
                    own_number=o.doc.own_number, message_id=message_id or o.doc.message_id)
+    return _sanitized(row)
+
+
+def _sanitized(row: dict[str, Any]) -> dict[str, Any]:
+    """A row's values as ``_sanitize_rows`` leaves an ORM object's: for bulk statements."""
     return {k: _sanitize(v) if isinstance(v, str) else v for k, v in row.items()}
 
 
@@ -228,12 +233,9 @@ class Store:
                 out.append(sha)
         ids: dict[str, int] = {}
         if fresh:                               # one INSERT … RETURNING for the batch
-            rows = [{k: _sanitize(v) if isinstance(v, str) else v for k, v in row.items()}
-                    for row in fresh.values()]
             with self.session() as s:
-                made = s.exec(insert(Receipt).returning(Receipt.id, Receipt.sha256,
-                                                        sort_by_parameter_order=True),
-                              params=rows)
+                made = s.exec(insert(Receipt).returning(Receipt.id, Receipt.sha256),
+                              params=[_sanitized(row) for row in fresh.values()])
                 ids = {sha: rid_ for rid_, sha in made}
                 s.commit()
         return [Added(ids[o], True) if isinstance(o, str) else
