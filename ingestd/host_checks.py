@@ -79,6 +79,12 @@ def _socket_key(socket: str) -> str:
     return s.removeprefix("unix:").removeprefix("local:")
 
 
+def _named(host: str, names: set[str]) -> bool:
+    """``host`` is one of OpenDKIM's dataset ``names``: a full host name, or under a
+    ``.domain`` entry."""
+    return host in names or any(n.startswith(".") and host.endswith(n) for n in names)
+
+
 def mta_notes(authserv_ids: tuple[str, ...], root: Path = Path("/"),
               hostname: str | None = None) -> list[str]:
     """How this machine's Postfix, OpenDKIM and OpenDMARC treat incoming Authentication-Results
@@ -92,10 +98,9 @@ def mta_notes(authserv_ids: tuple[str, ...], root: Path = Path("/"),
     if dkim is not None:
         if _yes(dkim.get("removearall")):
             # it removes the headers of the names in RemoveARFrom, by default this machine's
-            named = {n.strip().lower() for n in re.split(r"[,\s]+", dkim.get("removearfrom", "")) if n}
+            named = {n.lower() for n in re.split(r"[,\s]+", dkim.get("removearfrom", "")) if n}
             named = named or {(hostname or socket.getfqdn()).lower()}
-            if any(i.lower() in named or any(n.startswith(".") and i.lower().endswith(n)
-                                              for n in named) for i in authserv_ids):
+            if any(_named(i.lower(), named) for i in authserv_ids):
                 stripped.append("OpenDKIM RemoveARAll yes")
             else:
                 notes.append(f"OpenDKIM RemoveARAll yes chỉ xóa tiêu đề của {', '.join(sorted(named))}"

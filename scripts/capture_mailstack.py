@@ -48,6 +48,10 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
 
 ROOT = Path(__file__).resolve().parent.parent
+sys.path[:0] = [str(ROOT / "tests")]
+
+from servers import free_port, wait_port  # noqa: E402  (the test fixtures' own)
+
 OURS = "mail.laichau.gov.vn"
 SELECTOR = "mail"
 PROCS: list[subprocess.Popen[bytes]] = []
@@ -71,22 +75,6 @@ def _stop_all() -> None:
 
 
 atexit.register(_stop_all)
-
-
-def free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
-def wait_port(port: int, seconds: float = 20) -> None:
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        with socket.socket() as s:
-            if s.connect_ex(("127.0.0.1", port)) == 0:
-                return
-        time.sleep(0.1)
-    raise SystemExit(f"nothing listens on 127.0.0.1:{port} after {seconds} s")
 
 
 # -- keys and DNS ------------------------------------------------------------------------------

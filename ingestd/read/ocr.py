@@ -198,6 +198,8 @@ def _handwritten_number(prepared: Prepared, box: Box) -> str | None:
     digits, _ = _tesseract(Image.fromarray(only), "--psm 7 -c tessedit_char_whitelist=0123456789",
                            lang=_digits_model())
     digits = digits.replace(" ", "")
+    if not re.fullmatch(r"\d{1,5}", digits):     # blue that is not a number: read as typed
+        return None
     typed = prepared.grey[y0:y1, x0:x1].copy()
     grown = cv2.erode(strokes, np.ones((5, 5), np.uint8))      # the strokes' pale edges too
     typed[grown < 128] = 255
@@ -205,9 +207,7 @@ def _handwritten_number(prepared: Prepared, box: Box) -> str | None:
     rest, _ = _tesseract(Image.fromarray(typed), f"--psm 7 -c tessedit_char_whitelist={_NUMBER_CHARS}")
     # the notation after the slash (a digit written over the slash may have taken it along)
     typed_part = re.search(r"[A-ZĐ][A-ZĐ0-9-]*", rest.replace(" ", "").partition("/")[2] or rest)
-    if not re.fullmatch(r"\d{1,5}", digits) or typed_part is None:
-        return None
-    return f"Số: {digits}/{typed_part.group(0)}"
+    return f"Số: {digits}/{typed_part.group(0)}" if typed_part else None
 
 
 def _numbers(text: str) -> int:

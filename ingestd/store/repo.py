@@ -322,13 +322,13 @@ class Store:
                                       .where(col(Receipt.id).in_(ids))).all())
             s.exec(delete(ReceiptMatch).where(col(ReceiptMatch.receipt_id).in_(ids)))
             s.exec(delete(ReceiptFault).where(col(ReceiptFault.receipt_id).in_(ids)))
-            rows = [_result_row(o, now, message_ids[o.receipt_id]) for o in results
-                    if o.receipt_id in message_ids]
-            if rows:
-                s.exec(update(Receipt), params=rows)
+            present = [o for o in results if o.receipt_id in message_ids]
+            if present:
+                s.exec(update(Receipt), params=[_result_row(o, now, message_ids[o.receipt_id])
+                                                for o in present])
             s.add_all(ReceiptMatch(receipt_id=o.receipt_id, report=m.report, period=m.period,
                                    unit=o.result.unit or "", confidence=m.confidence)
-                      for o in results if o.receipt_id in message_ids for m in o.counted)
+                      for o in present for m in o.counted)
             s.commit()
 
     def withdraw(self, document_id: str, unit: str, by: int) -> list[int]:
