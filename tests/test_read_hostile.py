@@ -19,6 +19,7 @@ from hostile import (
 
 from ingestd.config import ReadLimits
 from ingestd.read import read_message, sandboxed_extract
+from ingestd.read.attachments import decode_text
 from ingestd.testing import Mail, make_docx, make_xlsx
 
 CITE = "Thực hiện Văn bản số 760/UBND-TH ngày 10/5/2019"
@@ -115,3 +116,14 @@ def test_macro_enabled_document_is_read_without_running_anything():
     doc, _ = read_with(("bc.docm", macro_enabled(make_docx([], ["Số: 5/BC-X", CITE]))))
     assert "văn bản có macro" in reasons(doc)
     assert any(p.location.startswith("attachment:bc.docm") for p in doc.parts)
+
+
+def test_a_charset_label_with_a_nul_in_it_is_read_as_utf8():
+    """A header's charset is the sender's text: ``charset="\\x00utf-8"`` names no codec (and
+    makes Python's decode raise ValueError, not LookupError); the part is read all the same."""
+    raw = ("From: a@laichau.gov.vn\r\nSubject: BC\r\nMIME-Version: 1.0\r\n"
+           'Content-Type: text/plain; charset="\x00utf-8"\r\n\r\n'
+           f"{CITE}\r\n").encode()
+    doc = read_message(raw, ReadLimits(), extract_fn=sandboxed_extract)
+    assert still_read(doc)
+    assert decode_text("Sở Y tế".encode(), "\x00utf-8") == "Sở Y tế"

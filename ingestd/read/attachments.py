@@ -111,13 +111,21 @@ def _add(out: Extracted, loc: str, text: str, font: str | None = None) -> None:
         out.parts.append(TextPart(loc, clean(text)))
 
 
+def decoded_as(data: bytes, label: str) -> str | None:
+    """``data`` in the charset a sender named, or None: an unknown name, one that is no text
+    encoding (``zlib``), one with a NUL in it, or bytes that are not in that charset."""
+    try:
+        return data.decode(label)
+    except (LookupError, ValueError):        # UnicodeDecodeError is a ValueError
+        return None
+
+
 def decode_text(data: bytes, declared: str | None = None) -> str:
     """Bytes of unknown or doubtful charset -> text: declared, UTF-8, windows-1258, latin-1."""
     for cs in ([declared] if declared else []) + ["utf-8", "cp1258"]:
-        try:
-            return data.decode(cs)
-        except (LookupError, UnicodeDecodeError):
-            continue
+        text = decoded_as(data, cs)
+        if text is not None:
+            return text
     return data.decode("latin-1")
 
 

@@ -28,7 +28,7 @@ import mailparser
 from mailparser.utils import decode_header_part, mime_header_view
 
 from ingestd.read import mime_stream
-from ingestd.read.attachments import Extracted, decode_text
+from ingestd.read.attachments import Extracted, decode_text, decoded_as
 from ingestd.read.budget import Budget
 from ingestd.read.document import Document, PartProblem, TextPart
 from ingestd.read.headers import header_block, read_headers
@@ -45,14 +45,12 @@ def decode_body(data: bytes, declared: str | None) -> str:
     valid UTF-8 (a wrong label is common), fall back UTF-8 -> windows-1258."""
     label = (declared or "").lower()
     if label and label not in _LATIN_LABELS:
-        try:
-            return data.decode(label)
-        except (LookupError, UnicodeDecodeError):
-            pass
-    try:
-        return data.decode("utf-8")
-    except UnicodeDecodeError:
-        pass
+        text = decoded_as(data, label)
+        if text is not None:
+            return text
+    text = decoded_as(data, "utf-8")
+    if text is not None:
+        return text
     if label in _LATIN_LABELS - {"us-ascii", "ascii"}:
         return data.decode("cp1252", errors="replace")
     return decode_text(data)
