@@ -308,16 +308,51 @@ def make_photo(issuer: str, own_number: str, body: list[str], defects: PhotoDefe
         y += 56
     if defects.seal:                 # seal ink is translucent: it darkens what is under it
         seal = Image.new("RGB", (width, height), "white")
-        ink = ImageDraw.Draw(seal)
         colour = defects.seal_ink or rng.choice(SEAL_INKS)
-        ring = rng.randint(6, 12)
-        for cx, cy in ((420 + rng.randint(-60, 60), 260 + rng.randint(-25, 25)),
+        legend = f"{issuer.upper()} · {place.upper()}"
+        # the dấu treo over part of the issuer's name (its ring crosses the "Số:" line below),
+        # and the seal over the signature
+        for cx, cy in ((130 + rng.randint(20, 260), 167 + rng.randint(-20, 20)),
                        (1100 + rng.randint(-80, 80), y + 160)):
-            ink.ellipse((cx - 150, cy - 150, cx + 150, cy + 150), outline=colour, width=ring)
-            ink.ellipse((cx - 105, cy - 105, cx + 105, cy + 105), outline=colour, width=ring // 2)
-            ink.text((cx - 80, cy - 20), "ỦY BAN", font=bold, fill=colour)
+            draw_seal(seal, (cx, cy), colour, legend, ring=rng.randint(6, 12))
         page = ImageChops.multiply(page, seal)
     return degrade(page, defects)
+
+
+def draw_seal(canvas: object, centre: tuple[int, int], colour: tuple[int, int, int], legend: str,
+              ring: int = 8, radius: int = 150) -> None:
+    """A round seal (con dấu) as offices have them, on ``canvas`` (a PIL image, drawn into):
+    an outer and an inner ring, the organisation's name in capitals running round the band
+    between them over the top, a star in the middle and small stars at the bottom of the band."""
+    import math
+
+    from PIL import Image, ImageDraw, ImageFont
+
+    draw = ImageDraw.Draw(canvas)  # type: ignore[arg-type]
+    cx, cy = centre
+    inner = int(radius * 0.7)
+    draw.ellipse((cx - radius, cy - radius, cx + radius, cy + radius), outline=colour, width=ring)
+    draw.ellipse((cx - inner, cy - inner, cx + inner, cy + inner), outline=colour, width=max(2, ring // 2))
+    font = ImageFont.truetype("/usr/share/fonts/truetype/dejavu/DejaVuSans-Bold.ttf", 24)
+    mid = (radius + inner) / 2
+    span = min(300.0, 8.5 * len(legend))          # degrees of the band the legend fills, over the top
+    for k, ch in enumerate(legend):
+        angle = math.radians(90 + span / 2 - span * (k + 0.5) / len(legend))
+        glyph = Image.new("L", (36, 36), 0)
+        ImageDraw.Draw(glyph).text((18, 18), ch, font=font, fill=255, anchor="mm")
+        glyph = glyph.rotate(math.degrees(angle) - 90, resample=Image.BICUBIC)
+        x, y = cx + mid * math.cos(angle), cy - mid * math.sin(angle)
+        canvas.paste(colour, (int(x) - 18, int(y) - 18), glyph)  # type: ignore[attr-defined]
+
+    def star(x: float, y: float, r: float) -> None:
+        points = [(x + (r if i % 2 == 0 else r * 0.4) * math.cos(math.radians(90 + 36 * i)),
+                   y - (r if i % 2 == 0 else r * 0.4) * math.sin(math.radians(90 + 36 * i)))
+                  for i in range(10)]
+        draw.polygon(points, fill=colour)
+
+    star(cx, cy, inner * 0.45)
+    for angle in (-90 - 40, -90 + 40):
+        star(cx + mid * math.cos(math.radians(angle)), cy - mid * math.sin(math.radians(angle)), 9)
 
 
 def degrade(page: object, defects: PhotoDefects) -> bytes:

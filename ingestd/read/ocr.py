@@ -13,6 +13,7 @@ sure it was; matching sends a match that rests on low-confidence OCR alone to re
 from __future__ import annotations
 
 import io
+import os
 import re
 import shutil
 import subprocess
@@ -62,26 +63,24 @@ def _tesseract_words(image: Any, config: str = "", lang: str = "vie"
     """(text with its line breaks, mean word confidence, Tesseract's word table)."""
     import pytesseract
 
+    # Debian's Tesseract is built with OpenMP, whose threads spin and wait on each other: on
+    # the 2-core machine one page took 1.8 s with them and 0.3 s without (tesseract-ocr/
+    # tesseract#3109). The reader process is Tesseract's only caller; an operator's own
+    # setting is kept.
+    os.environ.setdefault("OMP_THREAD_LIMIT", "1")
+
     if image.width * image.height > MAX_PIXELS:
         scale = (MAX_PIXELS / (image.width * image.height)) ** 0.5
         image = image.resize((int(image.width * scale), int(image.height * scale)))
     data = pytesseract.image_to_data(image, lang=lang, config=config,
                                      output_type=pytesseract.Output.DICT)
-    lines: dict[tuple[int, int, int], list[str]] = {}
-    confidences = []
-    for i, word in enumerate(data["text"]):
-        conf = float(data["conf"][i])
-        if not word.strip() or conf < 0:
-            continue
-        confidences.append(conf)
-        key = (data["block_num"][i], data["par_num"][i], data["line_num"][i])
-        lines.setdefault(key, []).append(word)
-    text = "\n".join(" ".join(words) for _, words in sorted(lines.items()))
+    confidences = [float(c) for w, c in zip(data["text"], data["conf"]) if w.strip() and float(c) >= 0]
+    text = _joined(data, data["text"])
     return text, (sum(confidences) / len(confidences) if confidences else 0.0), data
 
 
 PASS_1, PASS_2 = "lượt 1", "lượt 2 (khử nhiễu, nhị phân hóa)"
-NUMBER_LINE = "đọc lại dòng «Số:»"
+AGREED = "số đọc lại nhiều cách, lấy cách đọc đa số"
 HANDWRITTEN = "số viết tay đọc riêng"
 _NUMBER_CHARS = "0123456789/-ABCDEFGHIJKLMNOPQRSTUVWXYZĐ"
 
@@ -91,46 +90,42 @@ def read_page(image: Any, good_enough: Callable[[str], bool] = lambda text: Fals
     """(text, confidence, which pass read it) of a scan or a photo of a page.
 
     Pass 1 prepares the page the way OCR pipelines do before Tesseract: the red channel with
-    the seal's ink divided out (``_without_seal``; black and blue ink stay dark), scaled up to about 250 dpi
-    (phone photos are 70-100 dpi; Tesseract wants letters 20-30 px high), the background
-    flattened (a dark photo with light falling off to one side becomes evenly white), the skew
-    corrected (a projection-profile estimate). When its text is not ``good_enough`` (the
-    caller's test: the numbers it needs are not there), pass 2 also removes noise and
-    binarises adaptively (a local threshold); the pass whose text is good enough, else the one
-    with more document numbers, else the more confident one, is kept. When the kept text still
-    has no number after ``Số:`` (under a seal, blurred), that line alone is read again as one
-    line of number characters, and added. A number written by hand in a pen's blue into that
-    line is read on its own first (``_handwritten_number``): with it, pass 1 is often enough."""
+    the seal's ink divided out (``_without_seal``; black and blue ink stay dark), its grain
+    smoothed as strongly as it is measured (``_denoised``), scaled up to about 250 dpi (phone
+    photos are 70-100 dpi; Tesseract wants letters 20-30 px high), the background flattened (a
+    dark photo with light falling off to one side becomes evenly white), the skew corrected (a
+    projection-profile estimate). When its text is not ``good_enough`` (the caller's test:
+    the numbers it needs are not there), pass 2 also binarises adaptively (a local
+    threshold); the pass whose text is good enough, else the one with more document numbers,
+    else the more confident one, is kept.
+
+    In each pass every document number is read again on its own several ways
+    (``_agreed_numbers``) and the reading most of them agree on is kept: the header's ``Số:``
+    line (also when the page's text found no number there: under a seal's ring, blurred) and
+    each number in the text. A number written by hand in a pen's blue into the ``Số:`` line
+    is read on its own first (``_handwritten_number``)."""
     prepared = prepare(image)
-    first = _tesseract_words(prepared.flat)
-    box = _number_box(prepared, first[2])
+    first = _read_pass(prepared, prepared.flat, PASS_1)
+    if good_enough(first[0]):
+        return first
+    second = _read_pass(prepared, prepared.binarised(), PASS_2)
+    if good_enough(second[0]) or (_numbers(second[0]), second[1]) > (_numbers(first[0]), first[1]):
+        return second
+    return first
+
+
+def _read_pass(prepared: Prepared, page: Any, how: str) -> tuple[str, float, str]:
+    text, confidence, words = _tesseract_words(page)
+    box = _number_box(prepared, words)
     hand = _handwritten_number(prepared, box) if box else None
-
-    def final(text: str) -> str:
-        return mend_dashes(f"{hand}\n{text}" if hand else text)
-
-    best, how = first, PASS_1
-    if not good_enough(final(first[0])):
-        second = _tesseract_words(prepared.binarised())
-        more = (_numbers(second[0]), second[1]) > (_numbers(first[0]), first[1])
-        if good_enough(final(second[0])) or more:
-            best, how = second, PASS_2
-    text, confidence, words = best
     if hand:
-        return final(text), confidence, f"{how}, {HANDWRITTEN}"
-    text = final(text)
-    box = box or _number_box(prepared, words)
-    if not _has_own(text) and box:
-        line = _number_line(prepared, box)
-        if line:
-            text, how = f"{line}\n{text}", f"{how}, {NUMBER_LINE}"
-    return text, confidence, how
-
-
-def _has_own(text: str) -> bool:
-    from ingestd.read.refs import find_numbers
-
-    return any(r.own for r in find_numbers(text, ""))
+        return mend_dashes(f"{hand}\n{text}"), confidence, f"{how}, {HANDWRITTEN}"
+    own, text, changed = _agreed_numbers(prepared, words, box)
+    if own:
+        text = f"{own}\n{text}"
+    if changed:
+        how = f"{how}, {AGREED} ({', '.join(changed)})"
+    return mend_dashes(text), confidence, how
 
 
 _SLIPPED_DASH = re.compile(r"(\d{1,5}/[A-ZĐ]{1,8})[.:,_~](?=[A-ZĐ]{2,})"     # 1180/BC:UBND
@@ -148,29 +143,188 @@ Box = tuple[int, int, int, int]
 
 
 def _number_box(prepared: Prepared, words: dict[str, list[Any]]) -> Box | None:
-    """Where the header's ``Số: …`` line is on the prepared page (from Tesseract's words), or
-    None when no such line was found."""
+    """Where the number on the header's ``Số: …`` line is on the prepared page (from
+    Tesseract's words): from just after ``Số:`` to the middle of the page. When ``Số:`` itself
+    was not read (a seal's ring through it), the first word of the header's left column that
+    looks like a number (digits and a slash or dash, ``/BC-…``). None when neither is there."""
     from ingestd.read.vntext import fold
 
-    for i, word in enumerate(words["text"]):
-        w = word.strip()
+    width, height = prepared.flat.width, prepared.flat.height
+    header = [i for i, word in enumerate(words["text"]) if word.strip()
+              and words["top"][i] < height * 0.4 and words["left"][i] < width * 0.4]
+    for i in header:
+        w = words["text"][i].strip()
         # "Số:" — not "SỞ" (sở, a department: the first word of the unit's name above it)
-        if words["word_num"][i] != 1 or not re.match(r"^so\s*:?$", fold(w)) or "ở" in w.lower():
-            continue
-        x, y, h = words["left"][i], words["top"][i], words["height"][i]
-        width = prepared.flat.width
-        if y > prepared.flat.height * 0.4 or x > width * 0.4:   # the header's left column
-            continue
-        return (max(0, x - h), max(0, y - h), int(width * 0.48), min(prepared.flat.height, y + 2 * h))
+        if words["word_num"][i] == 1 and re.match(r"^so\s*:?$", fold(w)) and "ở" not in w.lower():
+            return _line_box(prepared, words, i, words["left"][i] + words["width"][i])
+    for i in header:
+        if _NUMBER_LIKE.search(words["text"][i]):
+            return _line_box(prepared, words, i, words["left"][i])
     return None
 
 
-def _number_line(prepared: Prepared, box: Box) -> str | None:
-    """The ``Số: …`` line read again on its own (page segmentation: one line; only the
-    characters a number is written with)."""
-    text, _ = _tesseract(prepared.flat.crop(box), f"--psm 7 -c tessedit_char_whitelist={_NUMBER_CHARS}")
-    digits = re.sub(r"^[^0-9]*", "", text.replace(" ", ""))
-    return f"Số: {digits}" if re.match(r"^\d{1,5}[/-]", digits) else None
+_NUMBER_LIKE = re.compile(r"\d{1,5}\s*[/-]\s*[A-ZĐ]|[/-][A-ZĐ]{2,}")
+
+
+def _line_box(prepared: Prepared, words: dict[str, list[Any]], i: int, x: int) -> Box:
+    y, h = words["top"][i], words["height"][i]
+    return (max(0, x - h // 3), max(0, y - h), int(prepared.flat.width * 0.48),
+            min(prepared.flat.height, y + 2 * h))
+
+
+_LINE_CHARS = {"eng": "0123456789/-ABCDEFGHIJKLMNOPQRSTUVWXYZ", "vie": _NUMBER_CHARS}
+# digits, then a slash or dash and a notation with at least one letter (not a date: 14/3/2021)
+_LINE_NUMBER = re.compile(r"(\d{1,5})([/-](?=[A-ZĐ0-9/-]*[A-ZĐ])[A-ZĐ0-9/-]*[A-ZĐ0-9])")
+_AS_LETTER = str.maketrans("8051", "BOSI")
+MAX_REREAD = 8                    # numbers on a page read again; the rest stay as the page read them
+
+
+def _agreed_numbers(prepared: Prepared, words: dict[str, list[Any]], box: Box | None,
+                    ) -> tuple[str | None, str, list[str]]:
+    """Every document number on the page read again on its own several ways, and the reading
+    most of them agree on kept (``_reread``): at 70 dpi one preparation reads a 3 as 5, 8 or
+    9 and the others do not, so no single reading is trusted. The page's own reading counts
+    as one vote and wins a tie. Returns (a ``Số: …`` line when the number agreed on for the
+    ``Số:`` line is not what the page's text takes as its own, the page's text with each
+    number as agreed, what was changed and by how many readings)."""
+    from ingestd.read.refs import find_numbers
+
+    text = _joined(words, words["text"])
+    page_own = next((str(r.doc) for r in find_numbers(text, "") if r.own), None)
+    targets = [(i, b) for i, b in _number_words(prepared, words) if not (box and _inside(b, box))]
+    targets = targets[:MAX_REREAD]
+    boxes = ([box] if box else []) + [b for _, b in targets]
+    if not boxes:
+        return None, text, []
+    readings = _reread(prepared, boxes)
+    changed, own = [], None
+    if box:
+        agreed = _vote(([page_own] if page_own else []) + readings.pop(0))
+        if agreed and (page_own is None or agreed[0].key != _key(page_own)):
+            own = f"Số: {agreed[0]}"
+            changed.append(f"«Số:» {agreed[0]}: {agreed[1]}")
+    texts = list(words["text"])
+    for (i, _), found in zip(targets, readings):
+        m = _LINE_NUMBER.search(texts[i])
+        page_number = _line_reading(texts[i])
+        agreed = _vote(([page_number] if page_number else []) + found)
+        if m and agreed and (page_number is None or agreed[0].key != _key(page_number)):
+            texts[i] = texts[i][:m.start()] + str(agreed[0]) + texts[i][m.end():]
+            changed.append(f"{m.group(0)} → {agreed[0]}: {agreed[1]}")
+    return own, _joined(words, texts), changed
+
+
+def _key(number: str) -> str | None:
+    from ingestd.read.refs import parse_number
+
+    parsed = parse_number(number)
+    return parsed.key if parsed else None
+
+
+def _vote(readings: list[str]) -> tuple[Any, str] | None:
+    """(the number most readings give, "k/n lần đọc khớp"); the first reading wins a tie, and
+    of the readings that agree the last one is shown (the Vietnamese model's, with its Đ)."""
+    from ingestd.read.refs import parse_number
+
+    numbers = [d for n in readings if (d := parse_number(n))]
+    if not numbers:
+        return None
+    votes: dict[str, list[Any]] = {}
+    for d in numbers:
+        votes.setdefault(d.key, []).append(d)
+    agreeing = max(votes.values(), key=len)
+    return agreeing[-1], f"{len(agreeing)}/{len(readings)} lần đọc khớp"
+
+
+def _number_words(prepared: Prepared, words: dict[str, list[Any]]) -> list[tuple[int, Box]]:
+    """The words of the page's text that hold a document number, each with its box."""
+    out = []
+    for i, word in enumerate(words["text"]):
+        if word.strip() and _LINE_NUMBER.search(word):
+            x, y, w, h = words["left"][i], words["top"][i], words["width"][i], words["height"][i]
+            # a few pixels either side, never into the next word (read as one more letter)
+            out.append((i, (max(0, x - h // 6), max(0, y - h // 2),
+                            min(prepared.flat.width, x + w + h // 6),
+                            min(prepared.flat.height, y + h + h // 2))))
+    return out
+
+
+def _inside(inner: Box, outer: Box) -> bool:
+    middle = (inner[1] + inner[3]) / 2
+    return outer[1] <= middle <= outer[3] and inner[0] >= outer[0] - 5
+
+
+def _reread(prepared: Prepared, boxes: list[Box]) -> list[list[str]]:
+    """Each box of the page read several ways: as it is and binarised (Otsu), at its size and
+    at 0.6, by Tesseract's English model (better at digits) and the Vietnamese one (which
+    knows Đ), as lines of number characters. All of it is one sheet, the variants one under
+    another with white between, so each model reads everything in one run."""
+    import bisect
+
+    from PIL import Image
+
+    sheet, rows = _sheet([prepared.grey[y0:y1, x0:x1] for x0, y0, x1, y1 in boxes])
+    starts = [top for top, _ in rows]
+    found: list[list[str]] = [[] for _ in boxes]
+    for lang in dict.fromkeys((_digits_model(), "vie")):
+        _, _, data = _tesseract_words(Image.fromarray(sheet), "--psm 6 -c tessedit_char_whitelist="
+                                      f"{_LINE_CHARS[lang]}", lang)
+        per_row: dict[int, list[tuple[int, str]]] = {}
+        for i, word in enumerate(data["text"]):
+            if word.strip() and float(data["conf"][i]) >= 0:
+                row = bisect.bisect_right(starts, data["top"][i] + data["height"][i] // 2) - 1
+                per_row.setdefault(row, []).append((data["left"][i], word))
+        for row, row_words in sorted(per_row.items()):
+            reading = _line_reading("".join(w for _, w in sorted(row_words)))
+            if reading and row >= 0:
+                found[rows[row][1]].append(reading)
+    return found
+
+
+def _line_reading(row: str) -> str | None:
+    """The number in one reading; a digit where the document type's or organ's letters are
+    (``8C`` for ``BC``) is the letter it looks like: those codes are letters."""
+    m = _LINE_NUMBER.search(row.replace(" ", ""))
+    if not m:
+        return None
+    parts = re.split(r"([/-])", m.group(2))
+    fixed = [p.translate(_AS_LETTER) if re.search(r"[A-ZĐ]", p) else p for p in parts]
+    return m.group(1) + "".join(fixed)
+
+
+def _sheet(crops: list[Any]) -> tuple[Any, list[tuple[int, int]]]:
+    """The crops, each as it is and binarised (Otsu), at its size and at 0.6, one under
+    another with white between; and each row's top with the crop it shows."""
+    import cv2
+    import numpy as np
+
+    variants = []
+    for k, crop in enumerate(crops):
+        for scale in (1.0, 0.6):
+            sized = crop if scale == 1.0 else cv2.resize(crop, None, fx=scale, fy=scale,
+                                                          interpolation=cv2.INTER_AREA)
+            _, otsu = cv2.threshold(cv2.GaussianBlur(sized, (3, 3), 0), 0, 255,
+                                    cv2.THRESH_BINARY + cv2.THRESH_OTSU)
+            variants += [(sized, k), (otsu, k)]
+    width = max(v.shape[1] for v, _ in variants) + 40
+    parts, rows, top = [], [], 0
+    for v, k in variants:
+        part = np.full((v.shape[0] + 40, width), 255, np.uint8)
+        part[20:20 + v.shape[0], 20:20 + v.shape[1]] = v
+        parts.append(part)
+        rows.append((top, k))
+        top += part.shape[0]
+    return np.vstack(parts), rows
+
+
+def _joined(words: dict[str, list[Any]], texts: list[str]) -> str:
+    """Tesseract's words as text, a line of the page a line."""
+    lines: dict[tuple[int, int, int], list[str]] = {}
+    for i, word in enumerate(texts):
+        if word.strip() and float(words["conf"][i]) >= 0:
+            key = (words["block_num"][i], words["par_num"][i], words["line_num"][i])
+            lines.setdefault(key, []).append(word)
+    return "\n".join(" ".join(ws) for _, ws in sorted(lines.items()))
 
 
 def _handwritten_number(prepared: Prepared, box: Box) -> str | None:
@@ -235,7 +389,7 @@ class Prepared:
         import numpy as np
 
         rgb = np.asarray(image.convert("RGB")).astype(np.int16)
-        red = _without_seal(rgb)
+        red = _denoised(_without_seal(rgb))
         # a pen's blue or violet ink (the hand-written number): blue well above red and green
         pen = rgb[:, :, 2] - np.maximum(rgb[:, :, 0], rgb[:, :, 1]) > 50
         scale = min(4.0, max(1.0, self.TARGET_WIDTH / red.shape[1]))
@@ -298,6 +452,33 @@ def _without_seal(rgb: Any) -> Any:
         mask = near[y0:y1, x0:x1] > 0                               # with the search's margin
         out[y0:y1, x0:x1][mask] = cv2.fastNlMeansDenoising(lifted[y0:y1, x0:x1], None, 8, 7, 21)[mask]
     return out
+
+
+def noise_level(grey: Any) -> float:
+    """The standard deviation of the grain on the paper (0-255 scale): a robust estimate (the
+    median absolute deviation) of what a slight blur takes away, on the lighter half of the
+    page, where there is no ink. About 0 for a scan or a clean photo; 5-10 for a phone's
+    sensor noise in poor light."""
+    import cv2
+    import numpy as np
+
+    page = grey.astype(np.float32)
+    grain = page - cv2.GaussianBlur(page, (0, 0), 2)
+    smooth = cv2.GaussianBlur(page, (0, 0), 3)
+    paper = grain[smooth >= np.percentile(smooth, 50)]
+    return float(1.4826 * np.median(np.abs(paper - np.median(paper))))
+
+
+def _denoised(grey: Any) -> Any:
+    """The page with its grain smoothed away (non-local means, as strong as the grain
+    measured), before it is scaled up: scaled first, each grain becomes a blob Tesseract
+    takes for ink. A page without grain is left as it is (smoothing thins thin letters)."""
+    import cv2
+
+    sigma = noise_level(grey)
+    if sigma < 2.0:
+        return grey
+    return cv2.fastNlMeansDenoising(grey, None, min(20.0, 1.35 * sigma), 7, 21)
 
 
 def _flatten(grey: Any) -> Any:
