@@ -316,7 +316,7 @@ def make_photo(issuer: str, own_number: str, body: list[str], defects: PhotoDefe
                        (1100 + rng.randint(-80, 80), y + 160)):
             draw_seal(seal, (cx, cy), colour, legend, ring=rng.randint(6, 12))
         page = ImageChops.multiply(page, seal)
-    return degrade(page, defects)
+    return degrade(page, defects, seed)
 
 
 def draw_seal(canvas: object, centre: tuple[int, int], colour: tuple[int, int, int], legend: str,
@@ -355,9 +355,9 @@ def draw_seal(canvas: object, centre: tuple[int, int], colour: tuple[int, int, i
         star(cx + mid * math.cos(math.radians(angle)), cy - mid * math.sin(math.radians(angle)), 9)
 
 
-def degrade(page: object, defects: PhotoDefects) -> bytes:
+def degrade(page: object, defects: PhotoDefects, seed: int = 1) -> bytes:
     """A sharp 200 dpi page (a PIL image) as a phone photographs it: resolution, turn, blur,
-    light falling off, sensor noise, JPEG."""
+    light falling off, sensor noise (drawn from ``seed``: the same photo every time), JPEG."""
     from PIL import Image, ImageChops, ImageEnhance, ImageFilter
 
     width, height = page.size  # type: ignore[attr-defined]
@@ -373,7 +373,11 @@ def degrade(page: object, defects: PhotoDefects) -> bytes:
         shade = shade.point(lambda v: int(255 - defects.dark * 0.5 * v))
         img = ImageChops.multiply(img, Image.merge("RGB", (shade, shade, shade)))
     if defects.noise:
-        grain = Image.effect_noise(img.size, defects.noise).convert("RGB")
+        import numpy as np
+
+        rng = np.random.default_rng(seed)
+        grain = rng.normal(128, defects.noise, (img.size[1], img.size[0])).clip(0, 255)
+        grain = Image.fromarray(grain.astype(np.uint8)).convert("RGB")
         img = ImageChops.add(img, grain, scale=1.0, offset=-128)
     out = io.BytesIO()
     img.save(out, "JPEG", quality=defects.jpeg or 88)

@@ -388,7 +388,7 @@ PHOTO_DEFECTS = [PhotoDefects(dpi=150, blur=0.6, noise=8, jpeg=70, rotate=1.5),
 
 
 def to_photo(case: DirectiveCase, unit_names: dict[str, str], seed: int = 1) -> bytes:
-    return degrade(page_image(case, unit_names), PHOTO_DEFECTS[seed % len(PHOTO_DEFECTS)])
+    return degrade(page_image(case, unit_names), PHOTO_DEFECTS[seed % len(PHOTO_DEFECTS)], seed)
 
 
 RENDERERS = {"docx": (to_docx, "directive.docx"), "pdf": (to_pdf, "directive.pdf"),

@@ -145,8 +145,9 @@ Box = tuple[int, int, int, int]
 def _number_box(prepared: Prepared, words: dict[str, list[Any]]) -> Box | None:
     """Where the number on the header's ``Số: …`` line is on the prepared page (from
     Tesseract's words): from just after ``Số:`` to the middle of the page. When ``Số:`` itself
-    was not read (a seal's ring through it), the first word of the header's left column that
-    looks like a number (digits and a slash or dash, ``/BC-…``). None when neither is there."""
+    was not read (a seal's ring through it), the first word near the header's left margin
+    that looks like a number (digits and a slash or dash, ``/BC-…``). None when neither is
+    there."""
     from ingestd.read.vntext import fold
 
     width, height = prepared.flat.width, prepared.flat.height
@@ -157,8 +158,9 @@ def _number_box(prepared: Prepared, words: dict[str, list[Any]]) -> Box | None:
         # "Số:" — not "SỞ" (sở, a department: the first word of the unit's name above it)
         if words["word_num"][i] == 1 and re.match(r"^so\s*:?$", fold(w)) and "ở" not in w.lower():
             return _line_box(prepared, words, i, words["left"][i] + words["width"][i])
-    for i in header:
-        if _NUMBER_LIKE.search(words["text"][i]):
+    for i in header:       # right after where "Số:" stands: near the left margin, in the header
+        if (_NUMBER_LIKE.search(words["text"][i]) and words["left"][i] < width * 0.25
+                and words["top"][i] < height * 0.25):
             return _line_box(prepared, words, i, words["left"][i])
     return None
 
@@ -176,6 +178,7 @@ _LINE_CHARS = {"eng": "0123456789/-ABCDEFGHIJKLMNOPQRSTUVWXYZ", "vie": _NUMBER_C
 # digits, then a slash or dash and a notation with at least one letter (not a date: 14/3/2021)
 _LINE_NUMBER = re.compile(r"(\d{1,5})([/-](?=[A-ZĐ0-9/-]*[A-ZĐ])[A-ZĐ0-9/-]*[A-ZĐ0-9])")
 _AS_LETTER = str.maketrans("8051", "BOSI")
+SHEET_SCALES = (1.0, 0.8, 0.6)    # each number is read at these sizes, as is and binarised
 MAX_REREAD = 8                    # numbers on a page read again; the rest stay as the page read them
 
 
@@ -222,18 +225,37 @@ def _key(number: str) -> str | None:
 
 
 def _vote(readings: list[str]) -> tuple[Any, str] | None:
-    """(the number most readings give, "k/n lần đọc khớp"); the first reading wins a tie, and
-    of the readings that agree the last one is shown (the Vietnamese model's, with its Đ)."""
+    """(the number most readings give, "k/n lần đọc khớp"). The number and the notation are
+    voted on apart, the notation by its letters (``BCSGTVT`` and ``BC-SGTVT`` agree on them):
+    one reading that loses a digit and another that misreads a letter still agree with the
+    rest on what each got right. The first reading wins a tie; of the readings that give the
+    winner, the last is shown (the Vietnamese model's, with its Đ)."""
+    from collections import Counter
+    from dataclasses import replace
+
     from ingestd.read.refs import parse_number
+    from ingestd.read.vntext import fold
 
     numbers = [d for n in readings if (d := parse_number(n))]
     if not numbers:
         return None
-    votes: dict[str, list[Any]] = {}
-    for d in numbers:
-        votes.setdefault(d.key, []).append(d)
-    agreeing = max(votes.values(), key=len)
-    return agreeing[-1], f"{len(agreeing)}/{len(readings)} lần đọc khớp"
+
+    def letters(d: Any) -> str:
+        return re.sub(r"[^A-Z0-9]", "", fold(d.notation).upper())
+
+    number = Counter((d.number, d.year, d.party) for d in numbers).most_common(1)[0][0]
+    notation = Counter(letters(d) for d in numbers).most_common(1)[0][0]
+    # where the dashes stand, as most of the readings with those letters put them; in a tie
+    # the one with more (OCR loses a thin dash far more often than it makes one up)
+    forms = Counter(fold(d.notation).upper() for d in numbers if letters(d) == notation)
+    written = max(forms, key=lambda f: (forms[f], len(re.findall(r"[/-]", f))))
+    both = [d for d in numbers if (d.number, d.year, d.party) == number
+            and fold(d.notation).upper() == written]
+    if both:
+        return both[-1], f"{len(both)}/{len(readings)} lần đọc khớp"
+    shown = replace(next(d for d in numbers if (d.number, d.year, d.party) == number),
+                    notation=next(d.notation for d in numbers if fold(d.notation).upper() == written))
+    return shown, f"số và ký hiệu khớp riêng trong {len(readings)} lần đọc"
 
 
 def _number_words(prepared: Prepared, words: dict[str, list[Any]]) -> list[tuple[int, Box]]:
@@ -256,7 +278,7 @@ def _inside(inner: Box, outer: Box) -> bool:
 
 def _reread(prepared: Prepared, boxes: list[Box]) -> list[list[str]]:
     """Each box of the page read several ways: as it is and binarised (Otsu), at its size and
-    at 0.6, by Tesseract's English model (better at digits) and the Vietnamese one (which
+    smaller (``SHEET_SCALES``), by Tesseract's English model (better at digits) and the Vietnamese one (which
     knows Đ), as lines of number characters. All of it is one sheet, the variants one under
     another with white between, so each model reads everything in one run."""
     import bisect
@@ -269,13 +291,15 @@ def _reread(prepared: Prepared, boxes: list[Box]) -> list[list[str]]:
     for lang in dict.fromkeys((_digits_model(), "vie")):
         _, _, data = _tesseract_words(Image.fromarray(sheet), "--psm 6 -c tessedit_char_whitelist="
                                       f"{_LINE_CHARS[lang]}", lang)
-        per_row: dict[int, list[tuple[int, str]]] = {}
+        # one reading a line Tesseract saw in a row (a crop may hold a sliver of the next line)
+        per_line: dict[tuple[int, int, int, int], list[tuple[int, str]]] = {}
         for i, word in enumerate(data["text"]):
             if word.strip() and float(data["conf"][i]) >= 0:
                 row = bisect.bisect_right(starts, data["top"][i] + data["height"][i] // 2) - 1
-                per_row.setdefault(row, []).append((data["left"][i], word))
-        for row, row_words in sorted(per_row.items()):
-            reading = _line_reading("".join(w for _, w in sorted(row_words)))
+                line = (row, data["block_num"][i], data["par_num"][i], data["line_num"][i])
+                per_line.setdefault(line, []).append((data["left"][i], word))
+        for (row, *_), line_words in sorted(per_line.items()):
+            reading = _line_reading("".join(w for _, w in sorted(line_words)))
             if reading and row >= 0:
                 found[rows[row][1]].append(reading)
     return found
@@ -293,14 +317,14 @@ def _line_reading(row: str) -> str | None:
 
 
 def _sheet(crops: list[Any]) -> tuple[Any, list[tuple[int, int]]]:
-    """The crops, each as it is and binarised (Otsu), at its size and at 0.6, one under
+    """The crops, each as it is and binarised (Otsu), at each of ``SHEET_SCALES``, one under
     another with white between; and each row's top with the crop it shows."""
     import cv2
     import numpy as np
 
     variants = []
     for k, crop in enumerate(crops):
-        for scale in (1.0, 0.6):
+        for scale in SHEET_SCALES:
             sized = crop if scale == 1.0 else cv2.resize(crop, None, fx=scale, fy=scale,
                                                           interpolation=cv2.INTER_AREA)
             _, otsu = cv2.threshold(cv2.GaussianBlur(sized, (3, 3), 0), 0, 255,
@@ -372,11 +396,13 @@ def _numbers(text: str) -> int:
 
 def has_own_and_cited(text: str) -> bool:
     """The text gives what matching needs from a report's first page: its own number (after
-    ``Số:``) and another document's number (the directive it answers)."""
+    ``Số:``) and another document's number (the directive it answers) -- not its own number
+    again, read where ``Số:`` was not."""
     from ingestd.read.refs import find_numbers
 
     refs = find_numbers(text, "")
-    return any(r.own for r in refs) and any(not r.own for r in refs)
+    own = {r.doc.key for r in refs if r.own}
+    return bool(own) and any(not r.own and r.doc.key not in own for r in refs)
 
 
 class Prepared:
@@ -389,7 +415,8 @@ class Prepared:
         import numpy as np
 
         rgb = np.asarray(image.convert("RGB")).astype(np.int16)
-        red = _denoised(_without_seal(rgb))
+        red, seal = _without_seal(rgb)
+        red = _denoised(red)
         # a pen's blue or violet ink (the hand-written number): blue well above red and green
         pen = rgb[:, :, 2] - np.maximum(rgb[:, :, 0], rgb[:, :, 1]) > 50
         scale = min(4.0, max(1.0, self.TARGET_WIDTH / red.shape[1]))
@@ -400,6 +427,9 @@ class Prepared:
                 ink = cv2.resize(ink, None, fx=scale, fy=scale, interpolation=cv2.INTER_CUBIC)
         self.scale = scale
         flat = _flatten(red)
+        if seal is not None:     # near a seal, what is left of its rings is lighter than ink
+            seal = cv2.resize(seal, (flat.shape[1], flat.shape[0]), interpolation=cv2.INTER_NEAREST)
+            flat[(seal > 0) & (flat > 150)] = 255
         angle = skew_angle(flat)
         self.grey = _rotate(flat, angle)
         self.pen = None if ink is None else _rotate(ink, angle)     # None: no pen on the page
@@ -422,8 +452,9 @@ def prepare(image: Any) -> Prepared:
     return Prepared(image)
 
 
-def _without_seal(rgb: Any) -> Any:
-    """The red channel with a seal's ink taken out. Seal ink is translucent: it multiplies
+def _without_seal(rgb: Any) -> tuple[Any, Any]:
+    """The red channel with a seal's ink taken out, and where the seals are (a mask; None
+    when the page has none). Seal ink is translucent: it multiplies
     what is under it by the ink's colour, so in the red channel a seal pixel is what lies
     beneath times the ink's red. Dividing by that brings paper back to white and leaves a
     letter the seal crosses as dark as it was (painting the seal white would cut the letter:
@@ -439,7 +470,7 @@ def _without_seal(rgb: Any) -> Any:
     excess = red - np.maximum(rgb[:, :, 1], rgb[:, :, 2])
     seal = (red > 60) & (excess > 40)
     if seal.sum() < 50:
-        return red.astype(np.uint8)
+        return red.astype(np.uint8), None
     pure = red[seal & (excess > 80)]
     ink = float(np.percentile(pure, 90)) if pure.size > 50 else 205.0
     lifted = np.where(seal, np.minimum(255, red * (255.0 / max(ink, 60.0))), red).astype(np.uint8)
@@ -451,7 +482,7 @@ def _without_seal(rgb: Any) -> Any:
         y0, y1, x0, x1 = max(0, y - 16), min(rows, y + h + 16), max(0, x - 16), min(cols, x + w + 16)
         mask = near[y0:y1, x0:x1] > 0                               # with the search's margin
         out[y0:y1, x0:x1][mask] = cv2.fastNlMeansDenoising(lifted[y0:y1, x0:x1], None, 8, 7, 21)[mask]
-    return out
+    return out, near
 
 
 def noise_level(grey: Any) -> float:
@@ -481,8 +512,8 @@ def _denoised(grey: Any) -> Any:
     return cv2.fastNlMeansDenoising(grey, None, min(20.0, 1.35 * sigma), 7, 21)
 
 
-def _flatten(grey: Any) -> Any:
-    """Divide by the background (a wide median of the page): uneven light and dark photos
+def _background_divided(grey: Any) -> Any:
+    """Divided by the background (a wide median of the page): uneven light and dark photos
     become white paper with dark letters."""
     import cv2
 
@@ -490,8 +521,13 @@ def _flatten(grey: Any) -> Any:
     k = max(15, int(min(small.shape) / 12)) | 1
     background = cv2.medianBlur(small, k)
     background = cv2.resize(background, (grey.shape[1], grey.shape[0]), interpolation=cv2.INTER_LINEAR)
-    flat = cv2.divide(grey, background, scale=255)
-    flat[flat > 175] = 255              # paper, and what is left of a seal's rings, is white
+    return cv2.divide(grey, background, scale=255)
+
+
+def _flatten(grey: Any) -> Any:
+    """The background divided out, and paper (with what is left of a seal's rings) white."""
+    flat = _background_divided(grey)
+    flat[flat > 175] = 255
     return flat
 
 

@@ -1,0 +1,110 @@
+"""Phone photos at the edge of what OCR reads (bench/ocr.py measures the shares): a 72 dpi photo
+that is noisy, blurred, dark, turned and saved at JPEG q40; a seal whose ring crosses the
+``Số:`` line. Every document number on such a page is read again several ways and the reading
+most of them agree on is kept, and the evidence says so."""
+
+from __future__ import annotations
+
+import random
+from dataclasses import replace
+
+import numpy as np
+import pytest
+
+from ingestd.config import ReadLimits
+from ingestd.read import ocr, read_message, sandboxed_extract
+from ingestd.read.refs import parse_number
+from ingestd.testing import Mail, PhotoDefects, make_photo
+
+POOR = PhotoDefects(dpi=72, blur=0.7, noise=12, dark=0.5, rotate=2.5, jpeg=40)
+
+
+@pytest.fixture(autouse=True)
+def _tesseract():
+    if not ocr.available():
+        pytest.fail("tesseract-ocr-vie is missing (./scripts/test installs it)")
+
+
+def page(issuer: str, short: str, cited: str, defects: PhotoDefects, seed: int,
+         place: str = "Lai Châu") -> tuple[bytes, str]:
+    """A report's first page photographed: its own number drawn from the seed, as bench/ocr.py
+    draws them."""
+    rng = random.Random(seed)
+    own = f"{rng.randint(10, 1999)}/BC-{short}"
+    day, month = rng.randint(1, 28), rng.randint(1, 12)
+    body = ["BÁO CÁO", f"Kết quả thực hiện Văn bản số {cited} ngày {day}/{month}/2025 của UBND tỉnh",
+            "về tình hình thực hiện nhiệm vụ phát triển kinh tế - xã hội trên địa bàn"]
+    return make_photo(issuer, own, body, defects, seed=seed, place=place), own
+
+
+def read(photo: bytes):
+    raw = Mail("a@laichau.gov.vn", "Gửi báo cáo", "", attachments=[("anh-chup.jpg", photo)]).build()
+    return read_message(raw, ReadLimits(), extract_fn=sandboxed_extract)
+
+
+@pytest.mark.parametrize("issuer, short, cited, seed, place", [
+    ("Sở Giao thông vận tải", "SGTVT", "08/CT-UBND", 3, "Điện Biên"),     # the page read 407
+    ("UBND huyện Than Uyên", "UBND", "760/UBND-TH", 10, "Lai Châu"),      # ... 260/UBND-TH
+    ("Sở Giao thông vận tải", "SGTVT", "1235/UBND-VX", 11, "Hà Giang"),   # ... 1235/UBND
+])
+def test_a_poor_photo_gives_both_numbers_exactly(issuer, short, cited, seed, place):
+    photo, own = page(issuer, short, cited, POOR, seed, place)
+    doc = read(photo)
+    assert doc.own_number and parse_number(doc.own_number).key == parse_number(own).key, doc.own_number
+    assert parse_number(cited).key in {r.doc.key for r in doc.references}
+    assert any("số đọc lại nhiều cách, lấy cách đọc đa số" in p.reason and "lần đọc khớp" in p.reason
+               for p in doc.problems), [p.reason for p in doc.problems]
+
+
+def test_what_a_seal_leaves_round_the_number_line_does_not_hide_it():
+    """The ring's remains next to ``Số:`` once made Tesseract take the line for marks."""
+    photo, own = page("Sở Nông nghiệp và Môi trường", "SNNMT", "29-NQ/TW",
+                      PhotoDefects(dpi=80, seal=True), 15)
+    doc = read(photo)
+    assert doc.own_number == own
+    assert "29-NQ/TW" in {r.doc.key for r in doc.references}
+
+
+def test_a_seal_ring_through_the_number_on_a_poor_photo_still_gives_the_directive():
+    """Beyond what is read exactly (bench/ocr.py's last row): the ring cuts the digits of the
+    report's own number, but the directive it answers is read, and that is what counts it."""
+    photo, _ = page("Sở Y tế", "SYT", "1235/UBND-VX", replace(POOR, seal=True), 1,
+                    place="Hà Giang")
+    assert "1235/UBND-VX" in {r.doc.key for r in read(photo).references}
+
+
+# -- the vote, on plain readings -------------------------------------------------------------------
+
+def test_the_number_most_readings_give_wins():
+    number, how = ocr._vote(["1759/BC-SKHDT", "1739/BC-SKHDT", "1739/BC-SKHĐT", "1749/BC-SKHDT"])
+    assert str(number) == "1739/BC-SKHĐT" and how == "2/4 lần đọc khớp"
+
+
+def test_number_and_notation_are_voted_on_apart():
+    """One reading lost a digit, another misread a letter, a third lost the dash: each agrees
+    with the rest on what it got right."""
+    number, _ = ocr._vote(["497/BE-SGTVT", "97/BC-SGTVT", "497/BCSGTVT", "497/BC-SGTVT", "1397/BC-SGTVT"])
+    assert str(number) == "497/BC-SGTVT"
+
+
+def test_in_a_tie_the_page_reading_stays():
+    number, _ = ocr._vote(["285/BC-SYT", "283/BC-SYT"])
+    assert str(number) == "285/BC-SYT"
+
+
+@pytest.mark.parametrize("row, number", [("S1180/8C-UBND", "1180/BC-UBND"), ("Số:958/BC-SYT", "958/BC-SYT"),
+                                         ("512-TB/TU", "512-TB/TU"), ("ngày 14/3/2021", None),
+                                         ("2671/UBND-KTN", "2671/UBND-KTN")])
+def test_a_reading_of_a_number(row, number):
+    """A digit where a code's letters are is the letter it looks like; a date is no number."""
+    assert ocr._line_reading(row) == number
+
+
+def test_grain_is_measured_and_only_grainy_pages_are_smoothed():
+    rng = np.random.default_rng(1)
+    page = np.full((400, 300), 250, np.uint8)
+    page[100:110, 40:260] = 20                                        # a line of ink
+    grainy = np.clip(page + rng.normal(0, 10, page.shape), 0, 255).astype(np.uint8)
+    assert ocr.noise_level(page) < 1 and ocr.noise_level(grainy) > 5
+    assert ocr._denoised(page) is page
+    assert ocr.noise_level(ocr._denoised(grainy)) < ocr.noise_level(grainy) / 2
