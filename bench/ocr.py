@@ -1,7 +1,7 @@
 """OCR of scans and phone photos: how often the numbers are read exactly, time per page and
 memory, through the real reader sandbox.
 
-    .venv/bin/python bench/ocr.py [--per-variant 12] [--only photo]
+    .venv/bin/python bench/ocr.py [--per-variant 24] [--only photo]
 
 Pages are generated, then degraded (``ingestd.testing.make_photo`` / ``make_scan``): scans at
 150-300 dpi with a red stamp, skew, JPEG and speckle; phone photos at 70-100 dpi effective
@@ -121,7 +121,7 @@ def measure(make, variants: dict, per_variant: int) -> dict:
 
 def main() -> None:
     ap = argparse.ArgumentParser()
-    ap.add_argument("--per-variant", type=int, default=12)
+    ap.add_argument("--per-variant", type=int, default=24)
     ap.add_argument("--only", choices=["scan", "photo"])
     args = ap.parse_args()
     results = {}

@@ -34,6 +34,8 @@ def page(issuer: str, short: str, cited: str, defects: PhotoDefects, seed: int,
     day, month = rng.randint(1, 28), rng.randint(1, 12)
     body = ["BÁO CÁO", f"Kết quả thực hiện Văn bản số {cited} ngày {day}/{month}/2025 của UBND tỉnh",
             "về tình hình thực hiện nhiệm vụ phát triển kinh tế - xã hội trên địa bàn"]
+    if defects.handwritten:                   # its digits written by hand into the blank
+        defects = replace(defects, handwritten=own.partition("/")[0])
     return make_photo(issuer, own, body, defects, seed=seed, place=place), own
 
 
@@ -54,6 +56,16 @@ def test_a_poor_photo_gives_both_numbers_exactly(issuer, short, cited, seed, pla
     assert parse_number(cited).key in {r.doc.key for r in doc.references}
     assert any("số đọc lại nhiều cách, lấy cách đọc đa số" in p.reason and "lần đọc khớp" in p.reason
                for p in doc.problems), [p.reason for p in doc.problems]
+
+
+@pytest.mark.parametrize("issuer, short, seed", [("Sở Tài chính", "STC", 13),              # read 240
+                                                  ("Sở Nông nghiệp và Môi trường", "SNNMT", 23)])  # 19024
+def test_a_number_written_by_hand_is_read_by_vote(issuer, short, seed):
+    """One reading of the hand-written digits took a 5 for a 2, another found a digit too many;
+    the typed notation lost its B in one: each is read several ways and voted on."""
+    photo, own = page(issuer, short, "08/CT-UBND", PhotoDefects(dpi=80, handwritten="x"), seed,
+                      "Điện Biên")
+    assert read(photo).own_number == own
 
 
 def test_what_a_seal_leaves_round_the_number_line_does_not_hide_it():

@@ -277,20 +277,28 @@ def _inside(inner: Box, outer: Box) -> bool:
 
 
 def _reread(prepared: Prepared, boxes: list[Box]) -> list[list[str]]:
-    """Each box of the page read several ways: as it is and binarised (Otsu), at its size and
-    smaller (``SHEET_SCALES``), by Tesseract's English model (better at digits) and the Vietnamese one (which
-    knows Đ), as lines of number characters. All of it is one sheet, the variants one under
+    """Each box of the page read several ways (``_read_crops``) as lines of number characters."""
+    return _read_crops([prepared.grey[y0:y1, x0:x1] for x0, y0, x1, y1 in boxes],
+                       _LINE_CHARS, _line_reading)
+
+
+def _read_crops(crops: list[Any], chars: dict[str, str],
+                reading: Callable[[str], str | None]) -> list[list[str]]:
+    """Each crop read several ways: as it is and binarised (Otsu), at its size and smaller
+    (``SHEET_SCALES``), by Tesseract's English model (better at digits) and the Vietnamese one
+    (which knows Đ), each with its characters (``chars``); what ``reading`` makes of each
+    line read, when it makes something. All of it is one sheet, the variants one under
     another with white between, so each model reads everything in one run."""
     import bisect
 
     from PIL import Image
 
-    sheet, rows = _sheet([prepared.grey[y0:y1, x0:x1] for x0, y0, x1, y1 in boxes])
+    sheet, rows = _sheet(crops)
     starts = [top for top, _ in rows]
-    found: list[list[str]] = [[] for _ in boxes]
+    found: list[list[str]] = [[] for _ in crops]
     for lang in dict.fromkeys((_digits_model(), "vie")):
         _, _, data = _tesseract_words(Image.fromarray(sheet), "--psm 6 -c tessedit_char_whitelist="
-                                      f"{_LINE_CHARS[lang]}", lang)
+                                      f"{chars[lang]}", lang)
         # one reading a line Tesseract saw in a row (a crop may hold a sliver of the next line)
         per_line: dict[tuple[int, int, int, int], list[tuple[int, str]]] = {}
         for i, word in enumerate(data["text"]):
@@ -299,9 +307,9 @@ def _reread(prepared: Prepared, boxes: list[Box]) -> list[list[str]]:
                 line = (row, data["block_num"][i], data["par_num"][i], data["line_num"][i])
                 per_line.setdefault(line, []).append((data["left"][i], word))
         for (row, *_), line_words in sorted(per_line.items()):
-            reading = _line_reading("".join(w for _, w in sorted(line_words)))
-            if reading and row >= 0:
-                found[rows[row][1]].append(reading)
+            read = reading("".join(w for _, w in sorted(line_words)))
+            if read and row >= 0:
+                found[rows[row][1]].append(read)
     return found
 
 
@@ -354,9 +362,10 @@ def _joined(words: dict[str, list[Any]], texts: list[str]) -> str:
 def _handwritten_number(prepared: Prepared, box: Box) -> str | None:
     """A number written by hand in blue or violet ink into the typed blank (``Số:    /BC-…``,
     as the văn thư numbers a document when it is issued): the ink is told from the typed black
-    by its colour, so the digits and the typed notation are read apart — the digits alone,
-    as one line of digits; the notation with the handwriting taken out. None when the line
-    holds no such ink (a typed number is read as it is)."""
+    by its colour, so the digits and the typed notation are read apart, each several ways
+    (``_read_crops``) and by vote — the digits alone, on the ink only, as lines of digits;
+    the notation with the handwriting taken out. None when the line holds no such ink (a
+    typed number is read as it is)."""
     ink = prepared.pen
     if ink is None:
         return None
@@ -366,26 +375,39 @@ def _handwritten_number(prepared: Prepared, box: Box) -> str | None:
         return None
     import cv2
     import numpy as np
-    from PIL import Image
 
     ys, xs = np.nonzero(strokes < 128)
     pad = int(15 * prepared.scale / 3) + 1
     only = strokes[max(0, ys.min() - pad):ys.max() + pad, max(0, xs.min() - pad):xs.max() + pad]
     only = cv2.copyMakeBorder(only, 20, 20, 20, 20, cv2.BORDER_CONSTANT, value=255)
-    # digits are no language's: Tesseract's English model reads hand-written ones better
-    digits, _ = _tesseract(Image.fromarray(only), "--psm 7 -c tessedit_char_whitelist=0123456789",
-                           lang=_digits_model())
-    digits = digits.replace(" ", "")
-    if not re.fullmatch(r"\d{1,5}", digits):     # blue that is not a number: read as typed
-        return None
     typed = prepared.grey[y0:y1, x0:x1].copy()
     grown = cv2.erode(strokes, np.ones((5, 5), np.uint8))      # the strokes' pale edges too
     typed[grown < 128] = 255
     typed = typed[:, xs.min():]                # from the handwriting on: not "Số:" before it
-    rest, _ = _tesseract(Image.fromarray(typed), f"--psm 7 -c tessedit_char_whitelist={_NUMBER_CHARS}")
-    # the notation after the slash (a digit written over the slash may have taken it along)
-    typed_part = re.search(r"[A-ZĐ][A-ZĐ0-9-]*", rest.replace(" ", "").partition("/")[2] or rest)
-    return f"Số: {digits}/{typed_part.group(0)}" if typed_part else None
+    [digits], [notations] = (_read_crops([only], _DIGITS, _digits_reading),
+                             _read_crops([typed], _LINE_CHARS, _notation_reading))
+    if not digits:                             # blue that is not a number: read as typed
+        return None
+    number = max(digits, key=digits.count)     # the first of the most frequent
+    agreed = _vote([f"{number}/{n}" for n in notations])
+    return f"Số: {agreed[0]}" if agreed else None
+
+
+_DIGITS = {"eng": "0123456789", "vie": "0123456789"}
+
+
+def _digits_reading(row: str) -> str | None:
+    return row if re.fullmatch(r"\d{1,5}", row) else None
+
+
+def _notation_reading(row: str) -> str | None:
+    """The typed notation after the slash (a digit written over the slash may have taken it
+    along), a digit where its letters stand being the letter it looks like."""
+    m = re.search(r"[A-ZĐ0-9][A-ZĐ0-9-]*[A-ZĐ0-9]", row.partition("/")[2] or row)
+    if not m or not re.search(r"[A-ZĐ]", m.group(0)):
+        return None
+    return "-".join(p.translate(_AS_LETTER) if re.search(r"[A-ZĐ]", p) else p
+                    for p in m.group(0).split("-"))
 
 
 def _numbers(text: str) -> int:
