@@ -285,8 +285,8 @@ def _reread(prepared: Prepared, boxes: list[Box]) -> list[list[str]]:
 def _read_crops(crops: list[Any], chars: dict[str, str],
                 reading: Callable[[str], str | None]) -> list[list[str]]:
     """Each crop read several ways: as it is and binarised (Otsu), at its size and smaller
-    (``SHEET_SCALES``), by Tesseract's English model (better at digits) and the Vietnamese one
-    (which knows Đ), each with its characters (``chars``); what ``reading`` makes of each
+    (``SHEET_SCALES``), by Tesseract's English model and the Vietnamese one (which knows Đ;
+    each misreads other pages), each with its characters (``chars``); what ``reading`` makes of each
     line read, when it makes something. All of it is one sheet, the variants one under
     another with white between, so each model reads everything in one run."""
     import bisect
