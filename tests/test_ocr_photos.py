@@ -13,6 +13,7 @@ import pytest
 
 from ingestd.config import ReadLimits
 from ingestd.read import ocr, read_message, sandboxed_extract
+from ingestd.read.number_vote import number_in_reading, vote
 from ingestd.read.refs import parse_number
 from ingestd.testing import Mail, PhotoDefects, make_photo
 
@@ -88,19 +89,19 @@ def test_a_seal_ring_through_the_number_on_a_poor_photo_still_gives_the_directiv
 # -- the vote, on plain readings -------------------------------------------------------------------
 
 def test_the_number_most_readings_give_wins():
-    number, how = ocr._vote(["1759/BC-SKHDT", "1739/BC-SKHDT", "1739/BC-SKHĐT", "1749/BC-SKHDT"])
+    number, how = vote(["1759/BC-SKHDT", "1739/BC-SKHDT", "1739/BC-SKHĐT", "1749/BC-SKHDT"])
     assert str(number) == "1739/BC-SKHĐT" and how == "2/4 lần đọc khớp"
 
 
 def test_number_and_notation_are_voted_on_apart():
     """One reading lost a digit, another misread a letter, a third lost the dash: each agrees
     with the rest on what it got right."""
-    number, _ = ocr._vote(["497/BE-SGTVT", "97/BC-SGTVT", "497/BCSGTVT", "497/BC-SGTVT", "1397/BC-SGTVT"])
+    number, _ = vote(["497/BE-SGTVT", "97/BC-SGTVT", "497/BCSGTVT", "497/BC-SGTVT", "1397/BC-SGTVT"])
     assert str(number) == "497/BC-SGTVT"
 
 
 def test_in_a_tie_the_page_reading_stays():
-    number, _ = ocr._vote(["285/BC-SYT", "283/BC-SYT"])
+    number, _ = vote(["285/BC-SYT", "283/BC-SYT"])
     assert str(number) == "285/BC-SYT"
 
 
@@ -109,7 +110,7 @@ def test_in_a_tie_the_page_reading_stays():
                                          ("2671/UBND-KTN", "2671/UBND-KTN")])
 def test_a_reading_of_a_number(row, number):
     """A digit where a code's letters are is the letter it looks like; a date is no number."""
-    assert ocr._line_reading(row) == number
+    assert number_in_reading(row) == number
 
 
 def test_grain_is_measured_and_only_grainy_pages_are_smoothed():

@@ -21,6 +21,16 @@ from collections.abc import Callable
 from functools import lru_cache
 from typing import Any
 
+from ingestd.read.number_vote import (
+    DIGITS,
+    NUMBER_IN_READING,
+    digits_in_reading,
+    notation_in_reading,
+    number_in_reading,
+    number_key,
+    vote,
+)
+
 OCR_LOCATION = re.compile(r"#ocr(\d{1,3})$")
 MAX_PIXELS = 40_000_000          # a bigger image is scaled down before OCR (decompression bombs)
 
@@ -51,11 +61,6 @@ def ocr_confidence(location: str) -> int | None:
 def _digits_model() -> str:
     """``eng`` when installed (Debian's tesseract-ocr brings it), else the Vietnamese model."""
     return "eng" if "eng" in _models() else "vie"
-
-
-def _tesseract(image: Any, config: str = "", lang: str = "vie") -> tuple[str, float]:
-    text, conf, _ = _tesseract_words(image, config, lang)
-    return text, conf
 
 
 def _tesseract_words(image: Any, config: str = "", lang: str = "vie"
@@ -175,9 +180,6 @@ def _line_box(prepared: Prepared, words: dict[str, list[Any]], i: int, x: int) -
 
 
 _LINE_CHARS = {"eng": "0123456789/-ABCDEFGHIJKLMNOPQRSTUVWXYZ", "vie": _NUMBER_CHARS}
-# digits, then a slash or dash and a notation with at least one letter (not a date: 14/3/2021)
-_LINE_NUMBER = re.compile(r"(\d{1,5})([/-](?=[A-ZĐ0-9/-]*[A-ZĐ])[A-ZĐ0-9/-]*[A-ZĐ0-9])")
-_AS_LETTER = str.maketrans("8051", "BOSI")
 SHEET_SCALES = (1.0, 0.8, 0.6)    # each number is read at these sizes, as is and binarised
 MAX_REREAD = 8                    # numbers on a page read again; the rest stay as the page read them
 
@@ -202,67 +204,26 @@ def _agreed_numbers(prepared: Prepared, words: dict[str, list[Any]], box: Box | 
     readings = _reread(prepared, boxes)
     changed, own = [], None
     if box:
-        agreed = _vote(([page_own] if page_own else []) + readings.pop(0))
-        if agreed and (page_own is None or agreed[0].key != _key(page_own)):
+        agreed = vote(([page_own] if page_own else []) + readings.pop(0))
+        if agreed and (page_own is None or agreed[0].key != number_key(page_own)):
             own = f"Số: {agreed[0]}"
             changed.append(f"«Số:» {agreed[0]}: {agreed[1]}")
     texts = list(words["text"])
     for (i, _), found in zip(targets, readings):
-        m = _LINE_NUMBER.search(texts[i])
-        page_number = _line_reading(texts[i])
-        agreed = _vote(([page_number] if page_number else []) + found)
-        if m and agreed and (page_number is None or agreed[0].key != _key(page_number)):
+        m = NUMBER_IN_READING.search(texts[i])
+        page_number = number_in_reading(texts[i])
+        agreed = vote(([page_number] if page_number else []) + found)
+        if m and agreed and (page_number is None or agreed[0].key != number_key(page_number)):
             texts[i] = texts[i][:m.start()] + str(agreed[0]) + texts[i][m.end():]
             changed.append(f"{m.group(0)} → {agreed[0]}: {agreed[1]}")
     return own, _joined(words, texts), changed
-
-
-def _key(number: str) -> str | None:
-    from ingestd.read.refs import parse_number
-
-    parsed = parse_number(number)
-    return parsed.key if parsed else None
-
-
-def _vote(readings: list[str]) -> tuple[Any, str] | None:
-    """(the number most readings give, "k/n lần đọc khớp"). The number and the notation are
-    voted on apart, the notation by its letters (``BCSGTVT`` and ``BC-SGTVT`` agree on them):
-    one reading that loses a digit and another that misreads a letter still agree with the
-    rest on what each got right. The first reading wins a tie; of the readings that give the
-    winner, the last is shown (the Vietnamese model's, with its Đ)."""
-    from collections import Counter
-    from dataclasses import replace
-
-    from ingestd.read.refs import parse_number
-    from ingestd.read.vntext import fold
-
-    numbers = [d for n in readings if (d := parse_number(n))]
-    if not numbers:
-        return None
-
-    def letters(d: Any) -> str:
-        return re.sub(r"[^A-Z0-9]", "", fold(d.notation).upper())
-
-    number = Counter((d.number, d.year, d.party) for d in numbers).most_common(1)[0][0]
-    notation = Counter(letters(d) for d in numbers).most_common(1)[0][0]
-    # where the dashes stand, as most of the readings with those letters put them; in a tie
-    # the one with more (OCR loses a thin dash far more often than it makes one up)
-    forms = Counter(fold(d.notation).upper() for d in numbers if letters(d) == notation)
-    written = max(forms, key=lambda f: (forms[f], len(re.findall(r"[/-]", f))))
-    both = [d for d in numbers if (d.number, d.year, d.party) == number
-            and fold(d.notation).upper() == written]
-    if both:
-        return both[-1], f"{len(both)}/{len(readings)} lần đọc khớp"
-    shown = replace(next(d for d in numbers if (d.number, d.year, d.party) == number),
-                    notation=next(d.notation for d in numbers if fold(d.notation).upper() == written))
-    return shown, f"số và ký hiệu khớp riêng trong {len(readings)} lần đọc"
 
 
 def _number_words(prepared: Prepared, words: dict[str, list[Any]]) -> list[tuple[int, Box]]:
     """The words of the page's text that hold a document number, each with its box."""
     out = []
     for i, word in enumerate(words["text"]):
-        if word.strip() and _LINE_NUMBER.search(word):
+        if word.strip() and NUMBER_IN_READING.search(word):
             x, y, w, h = words["left"][i], words["top"][i], words["width"][i], words["height"][i]
             # a few pixels either side, never into the next word (read as one more letter)
             out.append((i, (max(0, x - h // 6), max(0, y - h // 2),
@@ -279,7 +240,7 @@ def _inside(inner: Box, outer: Box) -> bool:
 def _reread(prepared: Prepared, boxes: list[Box]) -> list[list[str]]:
     """Each box of the page read several ways (``_read_crops``) as lines of number characters."""
     return _read_crops([prepared.grey[y0:y1, x0:x1] for x0, y0, x1, y1 in boxes],
-                       _LINE_CHARS, _line_reading)
+                       _LINE_CHARS, number_in_reading)
 
 
 def _read_crops(crops: list[Any], chars: dict[str, str],
@@ -311,17 +272,6 @@ def _read_crops(crops: list[Any], chars: dict[str, str],
             if read and row >= 0:
                 found[rows[row][1]].append(read)
     return found
-
-
-def _line_reading(row: str) -> str | None:
-    """The number in one reading; a digit where the document type's or organ's letters are
-    (``8C`` for ``BC``) is the letter it looks like: those codes are letters."""
-    m = _LINE_NUMBER.search(row.replace(" ", ""))
-    if not m:
-        return None
-    parts = re.split(r"([/-])", m.group(2))
-    fixed = [p.translate(_AS_LETTER) if re.search(r"[A-ZĐ]", p) else p for p in parts]
-    return m.group(1) + "".join(fixed)
 
 
 def _sheet(crops: list[Any]) -> tuple[Any, list[tuple[int, int]]]:
@@ -384,30 +334,13 @@ def _handwritten_number(prepared: Prepared, box: Box) -> str | None:
     grown = cv2.erode(strokes, np.ones((5, 5), np.uint8))      # the strokes' pale edges too
     typed[grown < 128] = 255
     typed = typed[:, xs.min():]                # from the handwriting on: not "Số:" before it
-    [digits], [notations] = (_read_crops([only], _DIGITS, _digits_reading),
-                             _read_crops([typed], _LINE_CHARS, _notation_reading))
+    [digits], [notations] = (_read_crops([only], DIGITS, digits_in_reading),
+                             _read_crops([typed], _LINE_CHARS, notation_in_reading))
     if not digits:                             # blue that is not a number: read as typed
         return None
     number = max(digits, key=digits.count)     # the first of the most frequent
-    agreed = _vote([f"{number}/{n}" for n in notations])
+    agreed = vote([f"{number}/{n}" for n in notations])
     return f"Số: {agreed[0]}" if agreed else None
-
-
-_DIGITS = {"eng": "0123456789", "vie": "0123456789"}
-
-
-def _digits_reading(row: str) -> str | None:
-    return row if re.fullmatch(r"\d{1,5}", row) else None
-
-
-def _notation_reading(row: str) -> str | None:
-    """The typed notation after the slash (a digit written over the slash may have taken it
-    along), a digit where its letters stand being the letter it looks like."""
-    m = re.search(r"[A-ZĐ0-9][A-ZĐ0-9-]*[A-ZĐ0-9]", row.partition("/")[2] or row)
-    if not m or not re.search(r"[A-ZĐ]", m.group(0)):
-        return None
-    return "-".join(p.translate(_AS_LETTER) if re.search(r"[A-ZĐ]", p) else p
-                    for p in m.group(0).split("-"))
 
 
 def _numbers(text: str) -> int:
