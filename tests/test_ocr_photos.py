@@ -121,3 +121,29 @@ def test_grain_is_measured_and_only_grainy_pages_are_smoothed():
     assert ocr.noise_level(page) < 1 and ocr.noise_level(grainy) > 5
     assert ocr._denoised(page) is page
     assert ocr.noise_level(ocr._denoised(grainy)) < ocr.noise_level(grainy) / 2
+
+
+def test_a_number_the_page_read_with_a_digit_for_a_letter_is_mended_in_the_text(monkeypatch):
+    """The page read ``1180/8C-UBND`` and the readings of that word agree it is
+    ``1180/BC-UBND``: the text, which matching reads, says what was agreed."""
+    from types import SimpleNamespace
+
+    words = {"text": ["Văn", "bản", "1180/8C-UBND"], "conf": [90, 90, 90], "block_num": [1, 1, 1],
+             "par_num": [1, 1, 1], "line_num": [1, 1, 1], "word_num": [1, 2, 3],
+             "left": [100, 200, 300], "top": [900, 900, 900], "width": [80, 80, 300], "height": [30, 30, 30]}
+    page = SimpleNamespace(flat=SimpleNamespace(width=2100, height=2970))
+    monkeypatch.setattr(ocr, "_reread", lambda prepared, boxes: [["1180/BC-UBND", "1180/BC-UBND"]])
+    own, text, changed = ocr._agreed_numbers(page, "Văn bản 1180/8C-UBND", words, None)
+    assert own is None and text == "Văn bản 1180/BC-UBND"
+    assert changed == ["1180/8C-UBND → 1180/BC-UBND (3/3 lần đọc khớp)"]
+
+
+def test_a_page_too_big_for_tesseract_is_prepared_small_enough(monkeypatch):
+    """Tesseract is given the prepared page whole, never shrunk behind the reader's back: the
+    boxes of its words are where the numbers are cut out of that same page."""
+    from PIL import Image
+
+    monkeypatch.setattr(ocr, "MAX_PIXELS", 1_000_000)
+    prepared = ocr.prepare(Image.new("RGB", (1500, 2100), "white"))
+    assert prepared.flat.width * prepared.flat.height <= 1_000_000
+    assert prepared.grey.shape == (prepared.flat.height, prepared.flat.width)

@@ -32,20 +32,22 @@ def vote(readings: list[str]) -> tuple[DocNumber, str] | None:
     if not numbers:
         return None
 
+    def numeral(d: DocNumber) -> tuple[int, int | None, bool]:
+        return d.number, d.year, d.party
+
     def letters(d: DocNumber) -> str:
         return re.sub(r"[^A-Z0-9]", "", fold(d.notation).upper())
 
-    number = Counter((d.number, d.year, d.party) for d in numbers).most_common(1)[0][0]
+    number = Counter(numeral(d) for d in numbers).most_common(1)[0][0]
     notation = Counter(letters(d) for d in numbers).most_common(1)[0][0]
     # where the dashes stand, as most of the readings with those letters put them; in a tie
     # the one with more (OCR loses a thin dash far more often than it makes one up)
     forms = Counter(fold(d.notation).upper() for d in numbers if letters(d) == notation)
     written = max(forms, key=lambda f: (forms[f], len(re.findall(r"[/-]", f))))
-    both = [d for d in numbers if (d.number, d.year, d.party) == number
-            and fold(d.notation).upper() == written]
+    both = [d for d in numbers if numeral(d) == number and fold(d.notation).upper() == written]
     if both:
         return both[-1], f"{len(both)}/{len(readings)} lần đọc khớp"
-    shown = replace(next(d for d in numbers if (d.number, d.year, d.party) == number),
+    shown = replace(next(d for d in numbers if numeral(d) == number),
                     notation=next(d.notation for d in numbers if fold(d.notation).upper() == written))
     return shown, f"số và ký hiệu khớp riêng trong {len(readings)} lần đọc"
 

@@ -125,11 +125,11 @@ def _read_pass(prepared: Prepared, page: Any, how: str) -> tuple[str, float, str
     hand = _handwritten_number(prepared, box) if box else None
     if hand:
         return mend_dashes(f"{hand}\n{text}"), confidence, f"{how}, {HANDWRITTEN}"
-    own, text, changed = _agreed_numbers(prepared, words, box)
+    own, text, changed = _agreed_numbers(prepared, text, words, box)
     if own:
         text = f"{own}\n{text}"
     if changed:
-        how = f"{how}, {AGREED} ({', '.join(changed)})"
+        how = f"{how}; {AGREED}: {'; '.join(changed)}"
     return mend_dashes(text), confidence, how
 
 
@@ -184,7 +184,7 @@ SHEET_SCALES = (1.0, 0.8, 0.6)    # each number is read at these sizes, as is an
 MAX_REREAD = 8                    # numbers on a page read again; the rest stay as the page read them
 
 
-def _agreed_numbers(prepared: Prepared, words: dict[str, list[Any]], box: Box | None,
+def _agreed_numbers(prepared: Prepared, text: str, words: dict[str, list[Any]], box: Box | None,
                     ) -> tuple[str | None, str, list[str]]:
     """Every document number on the page read again on its own several ways, and the reading
     most of them agree on kept (``_reread``): at 70 dpi one preparation reads a 3 as 5, 8 or
@@ -194,41 +194,41 @@ def _agreed_numbers(prepared: Prepared, words: dict[str, list[Any]], box: Box | 
     number as agreed, what was changed and by how many readings)."""
     from ingestd.read.refs import find_numbers
 
-    text = _joined(words, words["text"])
     page_own = next((str(r.doc) for r in find_numbers(text, "") if r.own), None)
-    targets = [(i, b) for i, b in _number_words(prepared, words) if not (box and _inside(b, box))]
+    targets = [t for t in _number_words(prepared, words) if not (box and _inside(t[1], box))]
     targets = targets[:MAX_REREAD]
-    boxes = ([box] if box else []) + [b for _, b in targets]
+    boxes = ([box] if box else []) + [b for _, b, _ in targets]
     if not boxes:
         return None, text, []
     readings = _reread(prepared, boxes)
     changed, own = [], None
     if box:
-        agreed = vote(([page_own] if page_own else []) + readings.pop(0))
+        agreed = vote(([number_in_reading(page_own) or page_own] if page_own else []) + readings.pop(0))
         if agreed and (page_own is None or agreed[0].key != number_key(page_own)):
             own = f"Số: {agreed[0]}"
-            changed.append(f"«Số:» {agreed[0]}: {agreed[1]}")
+            changed.append(f"«Số:» {agreed[0]} ({agreed[1]})")
     texts = list(words["text"])
-    for (i, _), found in zip(targets, readings):
-        m = NUMBER_IN_READING.search(texts[i])
-        page_number = number_in_reading(texts[i])
-        agreed = vote(([page_number] if page_number else []) + found)
-        if m and agreed and (page_number is None or agreed[0].key != number_key(page_number)):
-            texts[i] = texts[i][:m.start()] + str(agreed[0]) + texts[i][m.end():]
-            changed.append(f"{m.group(0)} → {agreed[0]}: {agreed[1]}")
+    for (i, _, read), found in zip(targets, readings):
+        # the page's reading votes as the letters it stands for ("8C" is BC), but the text is
+        # mended whenever what it says is not what was agreed
+        agreed = vote([number_in_reading(read) or read] + found)
+        if agreed and agreed[0].key != number_key(read):
+            texts[i] = texts[i].replace(read, str(agreed[0]), 1)
+            changed.append(f"{read} → {agreed[0]} ({agreed[1]})")
     return own, _joined(words, texts), changed
 
 
-def _number_words(prepared: Prepared, words: dict[str, list[Any]]) -> list[tuple[int, Box]]:
-    """The words of the page's text that hold a document number, each with its box."""
+def _number_words(prepared: Prepared, words: dict[str, list[Any]]) -> list[tuple[int, Box, str]]:
+    """The words of the page's text that hold a document number: each word's index, its box
+    and the number as the page read it."""
     out = []
     for i, word in enumerate(words["text"]):
-        if word.strip() and NUMBER_IN_READING.search(word):
+        if m := NUMBER_IN_READING.search(word):
             x, y, w, h = words["left"][i], words["top"][i], words["width"][i], words["height"][i]
             # a few pixels either side, never into the next word (read as one more letter)
             out.append((i, (max(0, x - h // 6), max(0, y - h // 2),
                             min(prepared.flat.width, x + w + h // 6),
-                            min(prepared.flat.height, y + h + h // 2))))
+                            min(prepared.flat.height, y + h + h // 2)), m.group(0)))
     return out
 
 
@@ -374,12 +374,16 @@ class Prepared:
         red = _denoised(red)
         # a pen's blue or violet ink (the hand-written number): blue well above red and green
         pen = rgb[:, :, 2] - np.maximum(rgb[:, :, 0], rgb[:, :, 1]) > 50
-        scale = min(4.0, max(1.0, self.TARGET_WIDTH / red.shape[1]))
+        rows, cols = red.shape
+        # up to about 250 dpi, never past what Tesseract is given whole (its words' boxes are
+        # then this page's: the numbers are cut out of it by them)
+        scale = min(4.0, max(1.0, self.TARGET_WIDTH / cols), (MAX_PIXELS / (rows * cols)) ** 0.5)
         ink = np.where(pen, 0, 255).astype(np.uint8) if pen.sum() > 30 else None
-        if scale > 1.05:
-            red = cv2.resize(red, None, fx=scale, fy=scale, interpolation=cv2.INTER_CUBIC)
+        if abs(scale - 1) > 0.05:
+            how = cv2.INTER_CUBIC if scale > 1 else cv2.INTER_AREA
+            red = cv2.resize(red, None, fx=scale, fy=scale, interpolation=how)
             if ink is not None:
-                ink = cv2.resize(ink, None, fx=scale, fy=scale, interpolation=cv2.INTER_CUBIC)
+                ink = cv2.resize(ink, None, fx=scale, fy=scale, interpolation=how)
         self.scale = scale
         flat = _flatten(red)
         if seal is not None:     # near a seal, what is left of its rings is lighter than ink
