@@ -120,17 +120,20 @@ def read_page(image: Any, good_enough: Callable[[str], bool] = lambda text: Fals
 
 
 def _read_pass(prepared: Prepared, page: Any, how: str) -> tuple[str, float, str]:
-    text, confidence, words = _tesseract_words(page)
+    _, confidence, words = _tesseract_words(page)
+    # a dash read as another mark is a dash again before a number is cut out and voted on
+    words["text"] = [mend_dashes(w) for w in words["text"]]
+    text = _joined(words, words["text"])
     box = _number_box(prepared, words)
     hand = _handwritten_number(prepared, box) if box else None
     if hand:
-        return mend_dashes(f"{hand}\n{text}"), confidence, f"{how}, {HANDWRITTEN}"
+        return f"{hand}\n{text}", confidence, f"{how}, {HANDWRITTEN}"
     own, text, changed = _agreed_numbers(prepared, text, words, box)
     if own:
         text = f"{own}\n{text}"
     if changed:
         how = f"{how}; {AGREED}: {'; '.join(changed)}"
-    return mend_dashes(text), confidence, how
+    return text, confidence, how
 
 
 _SLIPPED_DASH = re.compile(r"(\d{1,5}/[A-ZĐ]{1,8})[.:,_~](?=[A-ZĐ]{2,})"     # 1180/BC:UBND
