@@ -147,3 +147,25 @@ def test_a_page_too_big_for_tesseract_is_prepared_small_enough(monkeypatch):
     prepared = ocr.prepare(Image.new("RGB", (1500, 2100), "white"))
     assert prepared.flat.width * prepared.flat.height <= 1_000_000
     assert prepared.grey.shape == (prepared.flat.height, prepared.flat.width)
+
+
+def test_the_pages_misreading_of_its_own_number_is_not_a_cited_one(monkeypatch):
+    """``Số:`` read as ``Só.`` and the number as ``1!80/BC-UBND``: the line agreed on gives the
+    own number, and ``80/BC-UBND`` is not left in the text to pass for a directive it cites."""
+    from types import SimpleNamespace
+
+    from ingestd.read.refs import find_numbers
+
+    words = {"text": ["Só.", "1!80/BC-UBND", "Văn", "bản", "760/UBND-TH"], "conf": [60, 60, 90, 90, 90],
+             "block_num": [1, 1, 2, 2, 2], "par_num": [1, 1, 1, 1, 1], "line_num": [1, 1, 1, 1, 1],
+             "word_num": [1, 2, 1, 2, 3], "left": [130, 200, 130, 230, 330], "top": [270, 270, 560, 560, 560],
+             "width": [60, 300, 80, 80, 300], "height": [34, 34, 34, 34, 34]}
+    page = SimpleNamespace(flat=SimpleNamespace(width=2100, height=2970), grey=None)
+    text = ocr._joined(words, words["text"])
+    box = ocr._number_box(page, words)
+    assert box is not None
+    monkeypatch.setattr(ocr, "_reread", lambda prepared, boxes: [["1180/BC-UBND"] * 3, ["760/UBND-TH"] * 3])
+    own, text, _ = ocr._agreed_numbers(page, text, words, box)
+    refs = find_numbers(f"{own}\n{text}", "")
+    assert [str(r.doc) for r in refs if r.own] == ["1180/BC-UBND"]
+    assert [str(r.doc) for r in refs if not r.own] == ["760/UBND-TH"]

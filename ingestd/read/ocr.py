@@ -194,12 +194,14 @@ def _agreed_numbers(prepared: Prepared, text: str, words: dict[str, list[Any]], 
     9 and the others do not, so no single reading is trusted. The page's own reading counts
     as one vote and wins a tie. Returns (a ``Số: …`` line when the number agreed on for the
     ``Số:`` line is not what the page's text takes as its own, the page's text with each
-    number as agreed, what was changed and by how many readings)."""
+    number as agreed -- and without the page's own misreading of the ``Số:`` number, which
+    would pass for a cited one --, what was changed and by how many readings)."""
     from ingestd.read.refs import find_numbers
 
     page_own = next((str(r.doc) for r in find_numbers(text, "") if r.own), None)
-    targets = [t for t in _number_words(prepared, words) if not (box and _inside(t[1], box))]
-    targets = targets[:MAX_REREAD]
+    numbered = _number_words(prepared, words)
+    on_own_line = [t for t in numbered if box and _inside(t[1], box)]
+    targets = [t for t in numbered if t not in on_own_line][:MAX_REREAD]
     boxes = ([box] if box else []) + [b for _, b, _ in targets]
     if not boxes:
         return None, text, []
@@ -211,6 +213,9 @@ def _agreed_numbers(prepared: Prepared, text: str, words: dict[str, list[Any]], 
             own = f"Số: {agreed[0]}"
             changed.append(f"«Số:» {agreed[0]} ({agreed[1]})")
     texts = list(words["text"])
+    if own:          # what the page made of the own number is no other document's number
+        for i, _, _ in on_own_line:
+            texts[i] = ""
     for (i, _, read), found in zip(targets, readings):
         # the page's reading votes as the letters it stands for ("8C" is BC), but the text is
         # mended whenever what it says is not what was agreed
